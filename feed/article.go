@@ -1,0 +1,196 @@
+package feed
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Origin says where an article comes from.
+type Origin string
+
+const (
+	// OriginOwn marks the newsroom's own articles.
+	OriginOwn Origin = "own"
+	// OriginExternal marks items aggregated from another publisher's feed.
+	OriginExternal Origin = "external"
+)
+
+// Limits on article fields; longer input is rejected, not truncated.
+const (
+	MaxIDLen      = 100
+	MaxTitleLen   = 1000
+	MaxSummaryLen = 10_000
+	MaxContentLen = 2 << 20
+	MaxAuthors    = 50
+	MaxTags       = 100
+)
+
+// An Article is one item herald publishes.
+type Article struct {
+	// ID is the newsroom's own identifier: letters, digits, '.', '_', '~'
+	// and '-', starting with a letter or digit. It never changes.
+	ID string `json:"id"`
+	// GUID is the globally unique id published in feeds (a tag: URI). The
+	// store sets it when the article is first created and never changes it.
+	GUID string `json:"guid,omitempty"`
+	// Slug is the readable part of the article's permalink.
+	Slug    string   `json:"slug,omitempty"`
+	Title   string   `json:"title"`
+	Summary string   `json:"summary,omitempty"` // plain text
+	Content string   `json:"content,omitempty"` // sanitized HTML
+	Authors []string `json:"authors,omitempty"`
+	// Published is when the article first appeared.
+	Published time.Time `json:"published"`
+	// Updated is when its content last changed; the store keeps it.
+	Updated time.Time `json:"updated"`
+	// URL is the canonical address; empty means herald's own permalink.
+	URL      string       `json:"url,omitempty"`
+	Language string       `json:"language,omitempty"` // BCP 47, e.g. "en" or "ja"
+	Tags     []ArticleTag `json:"tags,omitempty"`
+	Origin   Origin       `json:"origin"`
+	// Provenance is set for external articles only.
+	Provenance *Provenance `json:"provenance,omitempty"`
+}
+
+// An ArticleTag is one tag on an article and why it is there.
+type ArticleTag struct {
+	Slug string `json:"slug"`
+	// Rule is the query of the tag rule that put the tag on the article;
+	// empty for a tag given by hand.
+	Rule string `json:"rule,omitempty"`
+	// Matched lists the words and phrases of the article that satisfied Rule.
+	Matched []string `json:"matched,omitempty"`
+}
+
+// Provenance records where an external article came from, so that herald can
+// credit it and never claim it as its own.
+type Provenance struct {
+	SourceID    int64     `json:"source_id"`
+	SourceName  string    `json:"source_name"`
+	FeedURL     string    `json:"feed_url"`              // the feed herald fetched
+	FeedID      string    `json:"feed_id,omitempty"`     // the feed's own id (Atom id), if any
+	FeedTitle   string    `json:"feed_title,omitempty"`  // the feed's title
+	FeedUpdated time.Time `json:"feed_updated,omitzero"` // the feed's updated time
+	Link        string    `json:"link,omitempty"`        // the item's original link
+	OriginalID  string    `json:"original_id"`           // the item's GUID or id
+	Published   time.Time `json:"published,omitzero"`    // as the source said
+	Updated     time.Time `json:"updated,omitzero"`      // as the source said
+}
+
+// TagSlugs returns the slugs of a's tags in order.
+func (a *Article) TagSlugs() []string {
+	s := make([]string, len(a.Tags))
+	for i, t := range a.Tags {
+		s[i] = t.Slug
+	}
+	return s
+}
+
+// HasTag reports whether a carries the tag slug.
+func (a *Article) HasTag(slug string) bool {
+	return slices.ContainsFunc(a.Tags, func(t ArticleTag) bool { return t.Slug == slug })
+}
+
+// HandTags returns the tags that were given by hand, not by a rule.
+func (a *Article) HandTags() []ArticleTag {
+	var out []ArticleTag
+	for _, t := range a.Tags {
+		if t.Rule == "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+var (
+	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	langPattern = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+)
+
+// ValidID reports whether id may name an article.
+func ValidID(id string) bool {
+	return len(id) <= MaxIDLen && idPattern.MatchString(id)
+}
+
+// ValidSlug reports whether s is a slug: lower-case letters and digits in
+// groups joined by single hyphens.
+func ValidSlug(s string) bool {
+	return len(s) <= 100 && slugPattern.MatchString(s)
+}
+
+// Validate checks a and returns a *ValidationError naming every bad field.
+func (a *Article) Validate() error {
+	v := &ValidationError{}
+	switch {
+	case a.ID == "":
+		v.Add("id", "is required")
+	case !ValidID(a.ID):
+		v.Add("id", "must be 1 to %d letters, digits, '.', '_', '~' or '-', starting with a letter or digit", MaxIDLen)
+	}
+	if a.Slug != "" && !ValidSlug(a.Slug) {
+		v.Add("slug", "must be lower-case letters and digits joined by single hyphens")
+	}
+	checkText(v, "title", a.Title, MaxTitleLen)
+	if strings.TrimSpace(a.Title) == "" {
+		v.Add("title", "is required")
+	}
+	checkText(v, "summary", a.Summary, MaxSummaryLen)
+	checkText(v, "content", a.Content, MaxContentLen)
+	if strings.TrimSpace(a.Content) == "" && strings.TrimSpace(a.Summary) == "" {
+		v.Add("content", "is required when there is no summary")
+	}
+	if len(a.Authors) > MaxAuthors {
+		v.Add("authors", "has more than %d names", MaxAuthors)
+	}
+	for i, name := range a.Authors {
+		if strings.TrimSpace(name) == "" {
+			v.Add("authors", "name %d is empty", i+1)
+		}
+		checkText(v, "authors", name, 200)
+	}
+	if a.Published.IsZero() {
+		v.Add("published", "is required")
+	} else if y := a.Published.Year(); y < 1900 || y > 9999 {
+		v.Add("published", "year %d is out of range", y)
+	}
+	if a.URL != "" {
+		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.Add("url", "must be an absolute http or https URL")
+		}
+	}
+	if a.Language != "" && !langPattern.MatchString(a.Language) {
+		v.Add("language", "must be a language tag such as \"en\" or \"ja-JP\"")
+	}
+	if len(a.Tags) > MaxTags {
+		v.Add("tags", "has more than %d tags", MaxTags)
+	}
+	for _, t := range a.Tags {
+		if !ValidSlug(t.Slug) {
+			v.Add("tags", "%q is not a tag slug (lower-case letters and digits joined by hyphens)", t.Slug)
+		}
+	}
+	switch a.Origin {
+	case OriginOwn, "":
+	case OriginExternal:
+		if a.Provenance == nil {
+			v.Add("provenance", "is required for external articles")
+		}
+	default:
+		v.Add("origin", "must be %q or %q", OriginOwn, OriginExternal)
+	}
+	return v.Err()
+}
+
+func checkText(v *ValidationError, field, s string, max int) {
+	if len(s) > max {
+		v.Add(field, "is longer than %d bytes", max)
+	}
+	if !utf8.ValidString(s) {
+		v.Add(field, "is not valid UTF-8")
+	}
+}

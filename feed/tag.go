@@ -1,0 +1,58 @@
+package feed
+
+import (
+	"strings"
+)
+
+// A Tag names a group of articles that herald publishes as its own feed.
+type Tag struct {
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Rule is a query over title and body (see package feed/rule); articles
+	// it matches carry the tag. Empty means the tag is given by hand only.
+	Rule string `json:"rule,omitempty"`
+	// Articles is how many articles carry the tag, where a listing counts them.
+	Articles int `json:"articles"`
+}
+
+// Validate checks t's fields.
+func (t *Tag) Validate() error {
+	v := &ValidationError{}
+	if !ValidSlug(t.Slug) {
+		v.Add("slug", "must be lower-case letters and digits joined by single hyphens, at most 100 bytes")
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		v.Add("name", "is required")
+	}
+	checkText(v, "name", t.Name, 200)
+	checkText(v, "description", t.Description, 2000)
+	checkText(v, "rule", t.Rule, 10_000)
+	return v.Err()
+}
+
+// Slugify turns a name into a slug: "Cyber Diplomacy" becomes
+// "cyber-diplomacy" and "Japan's" becomes "japans". Only ASCII letters and
+// digits survive; a name with none gives "". The result is at most about 80 bytes.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range name {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9', 'A' <= r && r <= 'Z':
+			if b.Len() >= 80 {
+				return b.String()
+			}
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r | 0x20) // ASCII lower case
+		case r == '\'', r == '\u2019':
+			// Apostrophes join: "Japan's" -> "japans".
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
