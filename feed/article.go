@@ -194,3 +194,25 @@ func checkText(v *ValidationError, field, s string, max int) {
 		v.Add(field, "is not valid UTF-8")
 	}
 }
+
+// DefaultLimit and MaxLimit bound how many articles one listing returns.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// An ArticleFilter selects articles, newest published first.
+type ArticleFilter struct {
+	Tags   []string // carrying every one of these tag slugs
+	Origin Origin   // only this origin; "" for any
+	Limit  int      // at most this many; 0 means DefaultLimit
+}
+
+// A Change says what a write did to an article.
+type Change string
+
+const (
+	Created   Change = "created"
+	Updated   Change = "updated"
+	Unchanged Change = "unchanged"
+)

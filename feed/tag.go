@@ -56,3 +56,11 @@ func Slugify(name string) string {
 	}
 	return b.String()
 }
+
+// A TagUpdate changes the fields of a tag that are not nil.
+type TagUpdate struct {
+	Slug        *string `json:"slug,omitempty"` // a rename; the old slug keeps redirecting
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Rule        *string `json:"rule,omitempty"`
+}

@@ -1,6 +1,10 @@
 package feed
 
-import "time"
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"time"
+)
 
 // A Token lets a client write through the API. Only a hash of its secret is
 // stored; the secret itself is shown once, when the token is created.
@@ -10,4 +14,18 @@ type Token struct {
 	Created  time.Time `json:"created"`
 	LastUsed time.Time `json:"last_used,omitzero"`
 	Revoked  time.Time `json:"revoked,omitzero"`
+}
+
+// NewTokenSecret returns a fresh random secret for a token and the hash that
+// is stored in its place. The secret starts with "hrd_" so that it is easy to
+// spot in a leaked file.
+func NewTokenSecret() (secret string, hash []byte) {
+	secret = "hrd_" + rand.Text()
+	return secret, HashToken(secret)
+}
+
+// HashToken returns the stored form of a token secret.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
 }

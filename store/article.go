@@ -1,0 +1,465 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"herald/feed"
+)
+
+const articleColumns = `a.seq, a.id, a.guid, a.slug, a.title, a.summary, a.content, a.authors,
+	a.published, a.updated, a.url, a.language, a.origin, a.provenance`
+
+// Article returns the article with the given ID, with its tags.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) Article(ctx context.Context, id string) (*feed.Article, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+articleColumns+" FROM articles a WHERE a.id = ?", id)
+	if err != nil {
+		return nil, fmt.Errorf("article %s: %w", id, err)
+	}
+	arts, err := db.scanArticles(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("article %s: %w", id, err)
+	}
+	if len(arts) == 0 {
+		return nil, fmt.Errorf("article %s: %w", id, feed.ErrNotFound)
+	}
+	return &arts[0], nil
+}
+
+// Articles returns the articles f selects, newest published first, with
+// their tags. Unknown tag slugs select nothing; callers that must tell a
+// missing tag from an empty one ask Tag first.
+func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = feed.DefaultLimit
+	}
+	limit = min(limit, feed.MaxLimit)
+	var q strings.Builder
+	var args []any
+	if len(f.Tags) == 0 {
+		q.WriteString("SELECT " + articleColumns + " FROM articles a")
+		if f.Origin != "" {
+			q.WriteString(" WHERE a.origin = ?")
+			args = append(args, string(f.Origin))
+		}
+		q.WriteString(" ORDER BY a.published DESC, a.seq DESC LIMIT ?")
+	} else {
+		// The first tag drives the scan along its feed index; every other
+		// tag must also be on the article.
+		q.WriteString("SELECT " + articleColumns + " FROM article_tags t0 JOIN articles a ON a.seq = t0.article_seq")
+		for i := 1; i < len(f.Tags); i++ {
+			fmt.Fprintf(&q, " JOIN article_tags t%d ON t%d.article_seq = t0.article_seq AND t%d.tag_id = (SELECT id FROM tags WHERE slug = ?)", i, i, i)
+		}
+		for _, slug := range f.Tags[1:] {
+			args = append(args, slug)
+		}
+		q.WriteString(" WHERE t0.tag_id = (SELECT id FROM tags WHERE slug = ?)")
+		args = append(args, f.Tags[0])
+		if f.Origin != "" {
+			q.WriteString(" AND a.origin = ?")
+			args = append(args, string(f.Origin))
+		}
+		q.WriteString(" ORDER BY t0.published DESC, t0.article_seq DESC LIMIT ?")
+	}
+	args = append(args, limit)
+	rows, err := db.read.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
+	arts, err := db.scanArticles(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
+	return arts, nil
+}
+
+// scanArticles reads rows of articleColumns and then loads their tags.
+func (db *DB) scanArticles(ctx context.Context, rows *sql.Rows) ([]feed.Article, error) {
+	defer rows.Close()
+	var (
+		arts []feed.Article
+		seqs []int64
+	)
+	for rows.Next() {
+		var (
+			a                  feed.Article
+			seq                int64
+			authors            string
+			published, updated int64
+			origin             string
+			prov               sql.NullString
+		)
+		err := rows.Scan(&seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &authors,
+			&published, &updated, &a.URL, &a.Language, &origin, &prov)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
+			return nil, fmt.Errorf("article %s: authors: %w", a.ID, err)
+		}
+		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(updated), feed.Origin(origin)
+		if prov.Valid {
+			a.Provenance = new(feed.Provenance)
+			if err := json.Unmarshal([]byte(prov.String), a.Provenance); err != nil {
+				return nil, fmt.Errorf("article %s: provenance: %w", a.ID, err)
+			}
+		}
+		arts = append(arts, a)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(arts) == 0 {
+		return arts, nil
+	}
+	index := make(map[int64]int, len(seqs))
+	for i, s := range seqs {
+		index[s] = i
+	}
+	tags, err := db.read.QueryContext(ctx, `SELECT at.article_seq, t.slug, at.rule, at.matched
+		FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_seq IN (SELECT value FROM json_each(?))
+		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`, int64sJSON(seqs))
+	if err != nil {
+		return nil, err
+	}
+	err = scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] })
+	return arts, err
+}
+
+// scanTags reads rows of (article seq, slug, rule, matched) and appends each
+// tag to the article that at returns for its seq. It closes rows.
+func scanTags(rows *sql.Rows, at func(seq int64) *feed.Article) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq           int64
+			t             feed.ArticleTag
+			rule, matched sql.NullString
+		)
+		if err := rows.Scan(&seq, &t.Slug, &rule, &matched); err != nil {
+			return err
+		}
+		t.Rule = rule.String
+		if matched.Valid {
+			if err := json.Unmarshal([]byte(matched.String), &t.Matched); err != nil {
+				return fmt.Errorf("tag %s: matched: %w", t.Slug, err)
+			}
+		}
+		a := at(seq)
+		a.Tags = append(a.Tags, t)
+	}
+	return rows.Err()
+}
+
+func int64sJSON(v []int64) string {
+	b, _ := json.Marshal(v) // cannot fail for []int64
+	return string(b)
+}
+
+// UpsertArticles creates or updates each article by its ID, in one
+// transaction, and reports what happened to each. It fills in what the store
+// decides: GUID and Slug for a new article, Updated (kept when the content is
+// unchanged, else the given Updated if later, else now), and the tags as
+// stored. Tags that do not exist yet are created; renamed tags' old slugs
+// resolve to the new ones. An invalid article fails the whole call with a
+// *feed.ValidationError naming its index and ID; callers that want the rest
+// to go on validate first.
+func (db *DB) UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.Change, error) {
+	for i := range arts {
+		if arts[i].Origin == "" {
+			arts[i].Origin = feed.OriginOwn
+		}
+		if err := arts[i].Validate(); err != nil {
+			return nil, fmt.Errorf("article %d (%s): %w", i, arts[i].ID, err)
+		}
+	}
+	changes := make([]feed.Change, len(arts))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		w := &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now()}
+		changed := false
+		for i := range arts {
+			c, err := w.upsert(ctx, &arts[i])
+			if err != nil {
+				return fmt.Errorf("article %s: %w", arts[i].ID, err)
+			}
+			changes[i] = c
+			changed = changed || c != feed.Unchanged
+		}
+		if changed {
+			return bump(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upsert articles: %w", err)
+	}
+	return changes, nil
+}
+
+// UpsertArticle is UpsertArticles for one article.
+func (db *DB) UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	arts := []feed.Article{*a}
+	changes, err := db.UpsertArticles(ctx, arts)
+	if err != nil {
+		return "", err
+	}
+	*a = arts[0]
+	return changes[0], nil
+}
+
+type articleWriter struct {
+	db   *DB
+	tx   *sql.Tx
+	tags map[string]tagRef // slug (or old alias) -> tag, cached for the tx
+	now  time.Time
+}
+
+type tagRef struct {
+	id   int64
+	slug string // current slug
+}
+
+func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	hash := contentHash(a)
+	var (
+		seq                int64
+		guid, slug         string
+		updated, published int64
+		oldHash            []byte
+	)
+	err := w.tx.QueryRowContext(ctx, `SELECT seq, guid, slug, updated, published, content_hash FROM articles WHERE id = ?`, a.ID).
+		Scan(&seq, &guid, &slug, &updated, &published, &oldHash)
+	exists := err == nil
+	if err != nil && err != sql.ErrNoRows {
+		return "", err
+	}
+	authors, _ := json.Marshal(nonNil(a.Authors))
+	var prov sql.NullString
+	if a.Provenance != nil {
+		b, _ := json.Marshal(a.Provenance)
+		prov = sql.NullString{String: string(b), Valid: true}
+	}
+	change := feed.Unchanged
+	switch {
+	case !exists:
+		change = feed.Created
+		a.GUID = fmt.Sprintf("tag:%s,%s:article:%s", w.db.opt.Authority, w.now.Format("2006-01-02"), a.ID)
+		if a.Slug == "" {
+			a.Slug = defaultSlug(a.Title)
+		}
+		if a.Updated.IsZero() || a.Updated.Before(a.Published) {
+			a.Updated = a.Published
+		}
+		res, err := w.tx.ExecContext(ctx, `INSERT INTO articles (id, guid, slug, title, summary, content, authors,
+			published, updated, created, url, language, origin, provenance, content_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.GUID, a.Slug, a.Title, a.Summary, a.Content, string(authors),
+			toMicros(a.Published), toMicros(a.Updated), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash)
+		if err != nil {
+			return "", err
+		}
+		if seq, err = res.LastInsertId(); err != nil {
+			return "", err
+		}
+	default:
+		a.GUID = guid
+		if a.Slug == "" {
+			a.Slug = slug
+		}
+		if string(oldHash) == string(hash) && a.Slug == slug {
+			a.Updated = fromMicros(updated)
+			break
+		}
+		change = feed.Updated
+		if string(oldHash) == string(hash) {
+			a.Updated = fromMicros(updated) // only the slug moved
+		} else if !a.Updated.After(fromMicros(updated)) {
+			a.Updated = w.now
+		}
+		_, err := w.tx.ExecContext(ctx, `UPDATE articles SET slug = ?, title = ?, summary = ?, content = ?, authors = ?,
+			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?
+			WHERE seq = ?`,
+			a.Slug, a.Title, a.Summary, a.Content, string(authors), toMicros(a.Published), toMicros(a.Updated),
+			a.URL, a.Language, string(a.Origin), prov, hash, seq)
+		if err != nil {
+			return "", err
+		}
+	}
+	tagsChanged, err := w.setTags(ctx, seq, a, exists && toMicros(a.Published) != published)
+	if err != nil {
+		return "", err
+	}
+	if tagsChanged && change == feed.Unchanged {
+		change = feed.Updated
+	}
+	return change, nil
+}
+
+// setTags makes the stored tags of the article at seq equal to a.Tags
+// (resolving aliases and creating missing tags, and rewriting a.Tags with the
+// resolved slugs). It rewrites the rows when they differ or when force is
+// set (the published time they copy has moved).
+func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article, force bool) (bool, error) {
+	want := make(map[int64]feed.ArticleTag, len(a.Tags))
+	for _, t := range a.Tags {
+		id, slug, err := w.tagID(ctx, t.Slug)
+		if err != nil {
+			return false, fmt.Errorf("tag %s: %w", t.Slug, err)
+		}
+		t.Slug = slug
+		if prev, ok := want[id]; ok && prev.Rule == "" {
+			continue // a hand tag wins over a rule giving the same tag
+		}
+		want[id] = t
+	}
+	a.Tags = a.Tags[:0]
+	for _, t := range want {
+		a.Tags = append(a.Tags, t)
+	}
+	slices.SortFunc(a.Tags, func(x, y feed.ArticleTag) int {
+		if (x.Rule == "") != (y.Rule == "") {
+			if x.Rule == "" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.Slug, y.Slug)
+	})
+
+	have := map[int64]string{}
+	rows, err := w.tx.QueryContext(ctx, `SELECT tag_id, COALESCE(rule, ''), COALESCE(matched, '') FROM article_tags WHERE article_seq = ?`, seq)
+	if err != nil {
+		return false, err
+	}
+	for rows.Next() {
+		var (
+			id            int64
+			rule, matched string
+		)
+		if err := rows.Scan(&id, &rule, &matched); err != nil {
+			rows.Close()
+			return false, err
+		}
+		have[id] = rule + "\x00" + matched
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	same := len(have) == len(want)
+	for id, t := range want {
+		if have[id] != t.Rule+"\x00"+matchedJSON(t).String {
+			same = false
+		}
+	}
+	if same && !force {
+		return false, nil
+	}
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM article_tags WHERE article_seq = ?`, seq); err != nil {
+		return false, err
+	}
+	for id, t := range want {
+		rule := sql.NullString{String: t.Rule, Valid: t.Rule != ""}
+		_, err := w.tx.ExecContext(ctx, `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched) VALUES (?, ?, ?, ?, ?)`,
+			id, seq, toMicros(a.Published), rule, matchedJSON(t))
+		if err != nil {
+			return false, err
+		}
+	}
+	return !same, nil
+}
+
+func matchedJSON(t feed.ArticleTag) sql.NullString {
+	if t.Rule == "" {
+		return sql.NullString{}
+	}
+	b, _ := json.Marshal(nonNil(t.Matched))
+	return sql.NullString{String: string(b), Valid: true}
+}
+
+// tagID resolves a slug, or a renamed tag's old slug, to the tag's id and
+// current slug, creating the tag when there is none.
+func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, error) {
+	if ref, ok := w.tags[slug]; ok {
+		return ref.id, ref.slug, nil
+	}
+	var ref tagRef
+	err := w.tx.QueryRowContext(ctx, `SELECT id, slug FROM tags WHERE slug = ?
+		UNION ALL SELECT t.id, t.slug FROM tag_aliases al JOIN tags t ON t.id = al.tag_id WHERE al.slug = ?
+		LIMIT 1`, slug, slug).Scan(&ref.id, &ref.slug)
+	switch {
+	case err == sql.ErrNoRows:
+		ref.slug = slug
+		ref.id, err = w.db.createTag(ctx, w.tx, feed.Tag{Slug: slug, Name: nameFromSlug(slug)})
+		if err != nil {
+			return 0, "", err
+		}
+	case err != nil:
+		return 0, "", err
+	}
+	w.tags[slug] = ref
+	return ref.id, ref.slug, nil
+}
+
+// DeleteArticle removes the article with the given ID.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) DeleteArticle(ctx context.Context, id string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("delete article %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delete article %s: %w", id, feed.ErrNotFound)
+		}
+		return bump(ctx, tx)
+	})
+}
+
+// contentHash digests the fields whose change makes an article "updated".
+// Tags are compared separately: a new tag is not a new version of the text.
+func contentHash(a *feed.Article) []byte {
+	var prov *feed.Provenance
+	if a.Provenance != nil {
+		p := *a.Provenance
+		p.FeedUpdated = time.Time{} // moves with every fetch of the source feed
+		prov = &p
+	}
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
+		a.URL, a.Language, a.Origin, prov})
+	return h.Sum(nil)
+}
+
+func defaultSlug(title string) string {
+	if s := feed.Slugify(title); s != "" {
+		return strings.Trim(s, "-")
+	}
+	return "article"
+}
+
+func nameFromSlug(slug string) string {
+	words := strings.Split(slug, "-")
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
