@@ -253,7 +253,9 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 	switch {
 	case !exists:
 		change = feed.Created
-		a.GUID = fmt.Sprintf("tag:%s,%s:article:%s", w.db.opt.Authority, w.now.Format("2006-01-02"), a.ID)
+		// The date is the article's creation here, so an id reused after
+		// a deletion still gets a GUID of its own.
+		a.GUID = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
 		if a.Slug == "" {
 			a.Slug = defaultSlug(a.Title)
 		}

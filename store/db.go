@@ -28,8 +28,10 @@ var migrations embed.FS
 
 // Options configure a DB.
 type Options struct {
-	// Authority names the publisher in the tag: URIs given to new articles
-	// as GUIDs, e.g. "news.example.org". Existing GUIDs never change.
+	// Authority names the publisher in the tag: URIs of GUIDs and feed ids,
+	// e.g. "news.example.org". It is recorded when the file is created and
+	// kept from then on (see Site), so a later change of domain changes no
+	// id that readers have seen.
 	Authority string
 	// SeedTags are created when the database file is created, and never
 	// again, so that a newsroom that deletes one does not see it return.
@@ -44,6 +46,7 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	opt   Options
+	site  feed.Site
 }
 
 // Open opens (creating if need be) the database file at path and brings its
@@ -121,8 +124,13 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		current = n
 	}
-	if fresh && len(db.opt.SeedTags) > 0 {
-		return db.tx(ctx, func(tx *sql.Tx) error {
+	if fresh {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO site (id, authority, created) VALUES (1, ?, ?)`,
+				db.opt.Authority, toMicros(db.now()))
+			if err != nil {
+				return err
+			}
 			for _, t := range db.opt.SeedTags {
 				if _, err := db.createTag(ctx, tx, t); err != nil {
 					return fmt.Errorf("seed tag %s: %w", t.Slug, err)
@@ -130,9 +138,21 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 	}
+	var created int64
+	err = db.write.QueryRowContext(ctx, `SELECT authority, created FROM site WHERE id = 1`).Scan(&db.site.Authority, &created)
+	if err != nil {
+		return fmt.Errorf("read site identity: %w", err)
+	}
+	db.site.Created = fromMicros(created)
 	return nil
 }
+
+// Site returns the identity the database was created with.
+func (db *DB) Site() feed.Site { return db.site }
 
 // tx runs fn in a write transaction, committing if it returns nil.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {

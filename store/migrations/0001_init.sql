@@ -65,3 +65,11 @@ CREATE TABLE content_version (
 	version INTEGER NOT NULL
 );
 INSERT INTO content_version (id, version) VALUES (1, 1);
+
+-- Who this herald is: the tag: URI authority and the date it took it, fixed
+-- when the file is created so that ids survive a change of domain.
+CREATE TABLE site (
+	id        INTEGER PRIMARY KEY CHECK (id = 1),
+	authority TEXT    NOT NULL,
+	created   INTEGER NOT NULL
+);
