@@ -11,7 +11,7 @@ import (
 // Tags returns every tag, by slug, with the number of articles carrying it.
 func (db *DB) Tags(ctx context.Context) ([]feed.Tag, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT t.slug, t.name, t.description, t.rule,
-		(SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = t.id)
+		t.articles
 		FROM tags t ORDER BY t.slug`)
 	if err != nil {
 		return nil, fmt.Errorf("tags: %w", err)
@@ -37,7 +37,7 @@ func (db *DB) Tags(ctx context.Context) ([]feed.Tag, error) {
 func (db *DB) Tag(ctx context.Context, slug string) (*feed.Tag, error) {
 	var t feed.Tag
 	err := db.read.QueryRowContext(ctx, `SELECT t.slug, t.name, t.description, t.rule,
-		(SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = t.id)
+		t.articles
 		FROM tags t WHERE t.id = COALESCE(
 			(SELECT id FROM tags WHERE slug = ?),
 			(SELECT tag_id FROM tag_aliases WHERE slug = ?))`, slug, slug).
@@ -149,7 +149,7 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM article_tags WHERE tag_id = ?`, id).Scan(&t.Articles); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT articles FROM tags WHERE id = ?`, id).Scan(&t.Articles); err != nil {
 			return err
 		}
 		out = &t
@@ -254,4 +254,26 @@ func retagBatch(ctx context.Context, tx *sql.Tx, after int64, n int) ([]feed.Art
 	}
 	err = scanTags(trows, func(seq int64) *feed.Article { return &arts[index[seq]] })
 	return arts, seqs, err
+}
+
+// TagNames maps every tag's slug to its name; cheaper than Tags, which
+// counts articles.
+func (db *DB) TagNames(ctx context.Context) (map[string]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT slug, name FROM tags`)
+	if err != nil {
+		return nil, fmt.Errorf("tag names: %w", err)
+	}
+	defer rows.Close()
+	names := map[string]string{}
+	for rows.Next() {
+		var slug, name string
+		if err := rows.Scan(&slug, &name); err != nil {
+			return nil, fmt.Errorf("tag names: %w", err)
+		}
+		names[slug] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tag names: %w", err)
+	}
+	return names, nil
 }

@@ -28,6 +28,7 @@ CREATE TABLE tags (
 	name        TEXT    NOT NULL,
 	description TEXT    NOT NULL DEFAULT '',
 	rule        TEXT    NOT NULL DEFAULT '',
+	articles    INTEGER NOT NULL DEFAULT 0, -- kept by the triggers below
 	created     INTEGER NOT NULL,
 	updated     INTEGER NOT NULL
 );
@@ -48,6 +49,14 @@ CREATE TABLE article_tags (
 ) WITHOUT ROWID;
 CREATE INDEX article_tags_feed ON article_tags (tag_id, published DESC, article_seq DESC);
 CREATE INDEX article_tags_article ON article_tags (article_seq);
+
+-- Tag counts, kept here so that listing tags does not count large feeds.
+CREATE TRIGGER article_tags_insert AFTER INSERT ON article_tags BEGIN
+	UPDATE tags SET articles = articles + 1 WHERE id = NEW.tag_id;
+END;
+CREATE TRIGGER article_tags_delete AFTER DELETE ON article_tags BEGIN
+	UPDATE tags SET articles = articles - 1 WHERE id = OLD.tag_id;
+END;
 
 CREATE TABLE tokens (
 	id        INTEGER PRIMARY KEY,
