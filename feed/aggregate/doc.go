@@ -1,0 +1,12 @@
+// Package aggregate fetches external feeds politely and safely and turns
+// their items into feed.Articles that keep their provenance.
+//
+// It covers one poll of one source: a Fetcher does the HTTP (conditional
+// GET, redirects, limits, the address Guard), Parse reads RSS, Atom or JSON
+// Feed in any common encoding into sanitized articles, and NextFetch and
+// Update decide, as pure functions, what the poll means for the source and
+// when to come back. A Limiter bounds concurrent fetches overall and per
+// host. The loop that picks due sources and the store are elsewhere.
+//
+// This is the only package that imports gofeed.
+package aggregate
