@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"herald/feed"
+	"herald/feed/ingest"
+	"herald/feed/rule"
+	"herald/store"
+)
+
+func cmdIngest(ctx context.Context, e *env, args []string) int {
+	var (
+		c    config
+		tags multiFlag
+	)
+	f := newFlags(e, "ingest", "PATH...", "Read article files into the database: JSON (.json), Markdown with front matter\n(.md, .markdown) and plain-text newsroom exports (.txt). A folder is read whole,\nhidden files aside. Re-ingesting an unchanged file changes nothing; an edited\nfile updates its article. Tag rules apply to every article.")
+	c.common(f)
+	f.Var(&tags, "tag", "a tag slug or name to put on every article (repeatable)")
+	if code := c.parse(f, args); code >= 0 {
+		return code
+	}
+	if f.NArg() == 0 {
+		f.Usage()
+		return 2
+	}
+	paths, err := expandPaths(f.Args())
+	if err != nil {
+		return fail(e, err)
+	}
+	var extra []feed.ArticleTag
+	for _, t := range tags {
+		slug := feed.Slugify(t)
+		if !feed.ValidSlug(slug) {
+			fmt.Fprintf(e.stderr, "herald ingest: --tag %q is not a tag name\n", t)
+			return 2
+		}
+		extra = append(extra, feed.ArticleTag{Slug: slug})
+	}
+	db, err := c.open(ctx)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer db.Close()
+
+	p := newProgress(e.stderr, len(paths))
+	in := &ingester{db: db, opt: ingest.Options{Location: c.loc}, extraTags: extra, progress: p}
+	rep, err := in.run(ctx, paths, readFile)
+	p.done()
+	if err != nil {
+		return fail(e, err)
+	}
+	for _, fe := range rep.failures {
+		fmt.Fprintf(e.stderr, "error: %v\n", fe)
+	}
+	fmt.Fprintf(e.stdout, "%d files: %d articles created, %d updated, %d unchanged; %d files failed\n",
+		len(paths), rep.created, rep.updated, rep.unchanged, rep.failedFiles)
+	if rep.failedFiles > 0 {
+		return 1
+	}
+	return 0
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// articleExts are the extensions read from folders.
+var articleExts = []string{".txt", ".md", ".markdown", ".json"}
+
+// expandPaths turns files and folders into a sorted list of files.
+func expandPaths(args []string) ([]string, error) {
+	var out []string
+	for _, arg := range args {
+		fi, err := os.Stat(arg)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, arg)
+			continue
+		}
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != arg && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && slices.Contains(articleExts, strings.ToLower(filepath.Ext(path))) {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// One byte over the limit is enough for the parser to say it is too big.
+	return io.ReadAll(io.LimitReader(f, ingest.MaxFileSize+1))
+}
+
+// An ingester reads files into the store in batches, applying tag rules.
+type ingester struct {
+	db        *store.DB
+	opt       ingest.Options
+	extraTags []feed.ArticleTag
+	progress  *progress
+}
+
+type ingestReport struct {
+	created, updated, unchanged int
+	failedFiles                 int
+	failures                    []error
+}
+
+// batchSize is how many articles share one transaction.
+const batchSize = 500
+
+type pending struct {
+	file string
+	art  feed.Article
+}
+
+func (in *ingester) run(ctx context.Context, paths []string, read func(string) ([]byte, error)) (*ingestReport, error) {
+	tags, err := in.db.Tags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := rule.NewSet(tags)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ingestReport{}
+	failed := map[string]bool{}
+	fileFailed := func(file string, err error) {
+		rep.failures = append(rep.failures, err)
+		if !failed[file] {
+			failed[file] = true
+			rep.failedFiles++
+		}
+	}
+	seen := map[string]string{} // article id -> the file that gave it
+	var batch []pending
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := in.store(ctx, batch, rep, fileFailed)
+		batch = batch[:0]
+		return err
+	}
+	for i, path := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		in.progress.step(i, path)
+		data, err := read(path)
+		if err != nil {
+			fileFailed(path, fmt.Errorf("ingest %s: %w", path, err))
+			continue
+		}
+		arts, err := ingest.Parse(path, data, in.opt)
+		if err != nil {
+			fileFailed(path, err) // a JSON array may still have given good articles
+		}
+		for _, a := range arts {
+			if other, dup := seen[a.ID]; dup {
+				fileFailed(path, fmt.Errorf("ingest %s: id %q is also given by %s; give one of them its own id", path, a.ID, other))
+				continue
+			}
+			seen[a.ID] = path
+			for _, t := range in.extraTags {
+				if !a.HasTag(t.Slug) {
+					a.Tags = append(a.Tags, t)
+				}
+			}
+			rules.Apply(&a)
+			batch = append(batch, pending{path, a})
+		}
+		if len(batch) >= batchSize {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	in.progress.step(len(paths), "")
+	return rep, nil
+}
+
+// store writes a batch in one transaction. Should that fail, it writes the
+// articles one at a time, so that one bad article costs only its own file.
+func (in *ingester) store(ctx context.Context, batch []pending, rep *ingestReport, fileFailed func(string, error)) error {
+	arts := make([]feed.Article, len(batch))
+	for i, p := range batch {
+		arts[i] = p.art
+	}
+	changes, err := in.db.UpsertArticles(ctx, arts)
+	if err == nil {
+		for _, c := range changes {
+			rep.count(c)
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, p := range batch {
+		a := p.art
+		c, err := in.db.UpsertArticle(ctx, &a)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !errors.Is(err, feed.ErrInvalid) && !errors.Is(err, feed.ErrConflict) {
+				return err // the store itself is failing; stop
+			}
+			fileFailed(p.file, fmt.Errorf("ingest %s: %w", p.file, err))
+			continue
+		}
+		rep.count(c)
+	}
+	return nil
+}
+
+func (r *ingestReport) count(c feed.Change) {
+	switch c {
+	case feed.Created:
+		r.created++
+	case feed.Updated:
+		r.updated++
+	default:
+		r.unchanged++
+	}
+}
+
+// progress shows how far a long run is: a bar redrawn in place on a
+// terminal, otherwise a plain line now and then.
+type progress struct {
+	w     io.Writer
+	total int
+	tty   bool
+	last  time.Time
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	return &progress{w: w, total: total, tty: isTerminal(w)}
+}
+
+func (p *progress) step(done int, name string) {
+	if p == nil || p.total < 2 {
+		return
+	}
+	if !p.tty {
+		if done > 0 && (done == p.total || done%max(1, p.total/10) == 0) {
+			fmt.Fprintf(p.w, "ingest: %d/%d files (%d%%)\n", done, p.total, done*100/p.total)
+		}
+		return
+	}
+	now := time.Now()
+	if done < p.total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	const width = 30
+	fill := done * width / p.total
+	if len(name) > 40 {
+		name = "…" + name[len(name)-39:]
+	}
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), done, p.total, name)
+}
+
+func (p *progress) done() {
+	if p != nil && p.tty && p.total >= 2 {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,76 @@
+// Command herald publishes a newsroom's articles as tagged RSS, Atom and
+// JSON feeds, with the pages their items link to. Run "herald help" for the
+// subcommands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// A command is one subcommand: its name, a line of help, and its body, which
+// returns the process exit code.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve feeds, pages and the API over HTTP", cmdServe},
+		{"ingest", "read article files (plain text, Markdown, JSON) into the database", cmdIngest},
+		{"tags", "list, create, rename, describe tags and set their rules", cmdTags},
+		{"token", "create, list and revoke API tokens", cmdToken},
+		{"backup", "write a consistent copy of the database", cmdBackup},
+	}
+}
+
+// env is what every subcommand gets from the process.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+// run is the whole program, minus the process: tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, getenv, stdout, stderr)
+		}
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "herald: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "herald publishes a newsroom's articles as tagged RSS, Atom and JSON feeds.")
+	fmt.Fprintln(w, "\nUsage: herald <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"herald <command> --help\" for a command's flags. Every flag can also be")
+	fmt.Fprintln(w, "set by the environment variable named in its help, e.g. HERALD_DB.")
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"herald/feed"
+)
+
+func cmdToken(ctx context.Context, e *env, args []string) int {
+	var c config
+	f := newFlags(e, "token", "create NAME | list | revoke NAME",
+		"Manage the API tokens that writes need (Authorization: Bearer <token>).\nA token's secret is printed once, by create; only its hash is stored.")
+	c.common(f)
+	if code := c.parse(f, args); code >= 0 {
+		return code
+	}
+	sub, rest := f.Arg(0), f.Args()[min(1, f.NArg()):]
+	want := map[string]int{"create": 1, "list": 0, "revoke": 1}
+	n, ok := want[sub]
+	if !ok || len(rest) != n {
+		f.Usage()
+		return 2
+	}
+	db, err := c.open(ctx)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer db.Close()
+	switch sub {
+	case "create":
+		secret, hash := feed.NewTokenSecret()
+		t, err := db.CreateToken(ctx, rest[0], hash)
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stderr, "Created token %q. Keep the secret below: it is not shown again.\n", t.Name)
+		fmt.Fprintln(e.stdout, secret)
+	case "list":
+		tokens, err := db.Tokens(ctx)
+		if err != nil {
+			return fail(e, err)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCREATED\tLAST USED\tSTATUS")
+		for _, t := range tokens {
+			status := "active"
+			if !t.Revoked.IsZero() {
+				status = "revoked " + t.Revoked.Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format(time.DateTime), orDash(t.LastUsed), status)
+		}
+		tw.Flush()
+	case "revoke":
+		if err := db.RevokeToken(ctx, rest[0]); err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "revoked token %q\n", rest[0])
+	}
+	return 0
+}
+
+func orDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateTime)
+}

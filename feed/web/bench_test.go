@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/feed"
+	"herald/feed/rule"
+	"herald/store"
+)
+
+// benchStore fills a database with n articles of about 3 KB, one in five
+// tagged cyber-diplomacy, and returns a Server over it.
+func benchServer(b *testing.B, n int) *Server {
+	b.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	para := "<p>" + strings.Repeat("Officials from both governments discussed norms for state behaviour in cyberspace. ", 8) + "</p>"
+	body := strings.Repeat(para, 4)
+	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	batch := make([]feed.Article, 0, 1000)
+	for i := range n {
+		a := feed.Article{
+			ID: fmt.Sprintf("a%06d", i), Title: fmt.Sprintf("Article number %d", i),
+			Summary: "A summary.", Content: body, Authors: []string{"Ana Reporter"},
+			Published: start.Add(time.Duration(i) * time.Hour), Language: "en",
+			Tags: []feed.ArticleTag{{Slug: "general"}},
+		}
+		if i%5 == 0 {
+			a.Tags = append(a.Tags, feed.ArticleTag{Slug: "cyber-diplomacy", Rule: "cyber*", Matched: []string{"cyberspace"}})
+		}
+		batch = append(batch, a)
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := db.UpsertArticles(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	return New(db, Config{BaseURL: &url.URL{Scheme: "https", Host: "bench.example"}, Title: "Bench"})
+}
+
+// BenchmarkTagFeedFirstRender measures a cache miss: resolving the tag,
+// querying 50 articles with their tags out of 100,000, and rendering them.
+func BenchmarkTagFeedFirstRender(b *testing.B) {
+	s := benchServer(b, 100_000)
+	ctx := context.Background()
+	for _, ext := range []string{"atom", "rss", "json"} {
+		b.Run(ext, func(b *testing.B) {
+			for b.Loop() {
+				e, err := s.buildFeed(ctx, "cyber-diplomacy", formats[ext], feedQuery{limit: 50})
+				if err != nil || e.status != 200 {
+					b.Fatalf("got %v, %v", e, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTagFeedCached measures a cached 200 and a 304 through the whole
+// handler, without the network.
+func BenchmarkTagFeedCached(b *testing.B) {
+	s := benchServer(b, 1_000)
+	s.cache.staleAfter = time.Hour
+	req := httptest.NewRequest("GET", "/tags/cyber-diplomacy/feed.atom", nil)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	etag := w.Header().Get("ETag")
+	b.Run("200", func(b *testing.B) {
+		for b.Loop() {
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			if w.Code != 200 {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+	b.Run("304", func(b *testing.B) {
+		r := req.Clone(context.Background())
+		r.Header.Set("If-None-Match", etag)
+		for b.Loop() {
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != http.StatusNotModified {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+}

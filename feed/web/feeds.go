@@ -1,0 +1,304 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/feed"
+	"herald/feed/render"
+)
+
+// A format is one of the three feed formats herald publishes.
+type format struct {
+	ext         string
+	contentType string
+	write       func(*bytes.Buffer, *render.Feed) error
+}
+
+var formats = map[string]format{
+	"rss":  {"rss", "application/rss+xml; charset=utf-8", func(b *bytes.Buffer, f *render.Feed) error { return render.RSS(b, f) }},
+	"atom": {"atom", "application/atom+xml; charset=utf-8", func(b *bytes.Buffer, f *render.Feed) error { return render.Atom(b, f) }},
+	"json": {"json", "application/feed+json; charset=utf-8", func(b *bytes.Buffer, f *render.Feed) error { return render.JSON(b, f) }},
+}
+
+// feedQuery is what a feed request asks for, beyond its path.
+type feedQuery struct {
+	limit  int
+	origin feed.Origin
+}
+
+func parseFeedQuery(q url.Values) (feedQuery, error) {
+	fq := feedQuery{limit: feed.DefaultLimit}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > feed.MaxLimit {
+			return fq, errorf(http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to %d", feed.MaxLimit))
+		}
+		fq.limit = n
+	}
+	switch o := feed.Origin(q.Get("origin")); o {
+	case "", "all":
+	case feed.OriginOwn, feed.OriginExternal:
+		fq.origin = o
+	default:
+		return fq, errorf(http.StatusBadRequest, `origin must be "own", "external" or "all"`)
+	}
+	return fq, nil
+}
+
+// encode gives the query string that selects fq again ("" for the defaults).
+func (fq feedQuery) encode() string {
+	v := url.Values{}
+	if fq.limit != feed.DefaultLimit {
+		v.Set("limit", strconv.Itoa(fq.limit))
+	}
+	if fq.origin != "" {
+		v.Set("origin", string(fq.origin))
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// handleSiteFeed serves /feed.{rss,atom,json}: every article.
+func (s *Server) handleSiteFeed(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.serveFeed(w, r, "", ext)
+	}
+}
+
+// handleTagFeed serves /tags/{slugs}/feed.{rss,atom,json}, where slugs is one
+// tag or several joined by "+" (articles carrying all of them).
+func (s *Server) handleTagFeed(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.serveFeed(w, r, r.PathValue("slugs"), ext)
+	}
+}
+
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, slugs, ext string) {
+	fq, err := parseFeedQuery(r.URL.Query())
+	if err != nil {
+		s.textError(w, r, err)
+		return
+	}
+	key := ext + "\x00" + slugs + "\x00" + fq.encode()
+	e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
+		return s.buildFeed(r.Context(), slugs, formats[ext], fq)
+	})
+	if err != nil {
+		s.textError(w, r, err)
+		return
+	}
+	serveCached(w, r, e, s.cfg.FeedMaxAge)
+}
+
+// buildFeed renders one feed, or the redirect or not-found answer for it.
+func (s *Server) buildFeed(ctx context.Context, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
+	site := s.store.Site()
+	rf := &render.Feed{
+		Title:       s.cfg.Title,
+		Description: s.cfg.Description,
+		Language:    "en",
+		Author:      s.cfg.Title,
+		Rights:      s.cfg.Rights,
+		Link:        s.articleURL,
+		TagURL:      func(slug string) string { return s.abs("/tags/" + slug) },
+	}
+	names, err := s.store.TagNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rf.TagName = func(slug string) string { return names[slug] }
+	filter := feed.ArticleFilter{Limit: fq.limit, Origin: fq.origin}
+	path := "/feed." + f.ext
+	if slugs == "" {
+		rf.ID = site.TagURI("feed:all")
+		rf.HomeURL = s.abs("/")
+	} else {
+		tags, canonical, err := s.resolveTags(ctx, slugs)
+		if errors.Is(err, feed.ErrNotFound) {
+			return s.notFoundFeed(ctx, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if canonical != slugs {
+			return &cachedFeed{status: http.StatusMovedPermanently,
+				location: s.abs("/tags/"+canonical+"/feed."+f.ext) + fq.encode()}, nil
+		}
+		path = "/tags/" + canonical + "/feed." + f.ext
+		names := make([]string, len(tags))
+		for i, t := range tags {
+			names[i] = t.Name
+			filter.Tags = append(filter.Tags, t.Slug)
+		}
+		rf.ID = site.TagURI("feed:tags/" + canonical)
+		rf.Title = s.cfg.Title + ": " + strings.Join(names, " + ")
+		rf.HomeURL = s.abs("/tags/" + canonical)
+		if len(tags) == 1 && tags[0].Description != "" {
+			rf.Description = tags[0].Description
+		} else {
+			rf.Description = "Articles tagged " + strings.Join(names, " and ") + "."
+		}
+	}
+	switch fq.origin {
+	case feed.OriginOwn:
+		rf.ID += "?origin=own"
+	case feed.OriginExternal:
+		rf.ID += "?origin=external"
+	}
+	rf.SelfURL = s.abs(path) + fq.encode()
+	arts, err := s.store.Articles(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	rf.Items = arts
+	var lastMod time.Time
+	for _, a := range arts {
+		if a.Updated.After(lastMod) {
+			lastMod = a.Updated
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.write(&buf, rf); err != nil {
+		return nil, fmt.Errorf("render %s: %w", path, err)
+	}
+	return &cachedFeed{status: http.StatusOK, contentType: f.contentType, body: buf.Bytes(),
+		lastMod: lastMod.UTC().Truncate(time.Second)}, nil
+}
+
+// notFoundFeed is the answer for a feed of a tag that does not exist: a
+// plain-text 404 that says which tags do.
+func (s *Server) notFoundFeed(ctx context.Context, cause error) (*cachedFeed, error) {
+	tags, err := s.store.Tags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s.\n\nTags with feeds here:\n", cause)
+	for _, t := range tags {
+		fmt.Fprintf(&b, "  %s  %s\n", s.abs("/tags/"+t.Slug+"/feed.atom"), t.Name)
+	}
+	fmt.Fprintf(&b, "\nEvery feed, for a feed reader: %s\n", s.abs("/feeds.opml"))
+	return &cachedFeed{status: http.StatusNotFound, contentType: "text/plain; charset=utf-8", body: b.Bytes()}, nil
+}
+
+// resolveTags looks up the tags named in "a+b" and returns them with the
+// canonical spelling: current slugs (after renames), sorted, without repeats.
+// An unknown slug gives an error matching feed.ErrNotFound.
+func (s *Server) resolveTags(ctx context.Context, slugs string) ([]*feed.Tag, string, error) {
+	parts := strings.Split(slugs, "+")
+	if len(parts) > 5 {
+		return nil, "", errorf(http.StatusBadRequest, "a feed can combine at most 5 tags")
+	}
+	var tags []*feed.Tag
+	for _, p := range parts {
+		t, err := s.store.Tag(ctx, p)
+		if errors.Is(err, feed.ErrNotFound) {
+			return nil, "", fmt.Errorf("no tag %q here: %w", p, feed.ErrNotFound)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if !slices.ContainsFunc(tags, func(x *feed.Tag) bool { return x.Slug == t.Slug }) {
+			tags = append(tags, t)
+		}
+	}
+	slices.SortFunc(tags, func(a, b *feed.Tag) int { return strings.Compare(a.Slug, b.Slug) })
+	canon := make([]string, len(tags))
+	for i, t := range tags {
+		canon[i] = t.Slug
+	}
+	return tags, strings.Join(canon, "+"), nil
+}
+
+// articleURL is the permalink of an article's page here.
+func (s *Server) articleURL(a *feed.Article) string {
+	return s.abs("/articles/" + url.PathEscape(a.ID) + "/" + a.Slug)
+}
+
+// serveCached writes a cached answer with its validators, honouring
+// conditional requests, gzip and HEAD.
+func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge time.Duration) {
+	h := w.Header()
+	switch e.status {
+	case http.StatusOK:
+	case http.StatusMovedPermanently:
+		h.Set("Cache-Control", "public, max-age=3600")
+		http.Redirect(w, r, e.location, http.StatusMovedPermanently)
+		return
+	default:
+		h.Set("Content-Type", e.contentType)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Content-Length", strconv.Itoa(len(e.body)))
+		w.WriteHeader(e.status)
+		w.Write(e.body)
+		return
+	}
+	body, etag := e.body, e.etag
+	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gz {
+		body, etag = e.gz, e.etag[:len(e.etag)-1]+`-gz"`
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Type", e.contentType)
+	h.Set("ETag", etag)
+	if !e.lastMod.IsZero() {
+		h.Set("Last-Modified", e.lastMod.Format(http.TimeFormat))
+	}
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge.Seconds())))
+	h.Set("Vary", "Accept-Encoding")
+	if notModified(r, e) {
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Write(body)
+}
+
+// notModified applies If-None-Match, or when it is absent If-Modified-Since
+// (RFC 9110, section 13.2.2). Either encoding's ETag matches: they name the
+// same content.
+func notModified(r *http.Request, e *cachedFeed) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for tag := range strings.SplitSeq(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == "*" || tag == e.etag || strings.TrimSuffix(tag, `-gz"`)+`"` == e.etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !e.lastMod.IsZero() {
+		t, err := http.ParseTime(ims)
+		return err == nil && !e.lastMod.After(t)
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding value allows gzip.
+func acceptsGzip(ae string) bool {
+	for part := range strings.SplitSeq(ae, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+	}
+	return false
+}

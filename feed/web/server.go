@@ -1,0 +1,220 @@
+// Package web serves herald over HTTP: the feeds, the pages their items link
+// to, the OPML list, and the token-protected JSON API.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"herald/feed"
+	"herald/feed/rule"
+)
+
+// Store is what the web layer needs from storage.
+type Store interface {
+	Article(ctx context.Context, id string) (*feed.Article, error)
+	Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error)
+	UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error)
+	DeleteArticle(ctx context.Context, id string) error
+	Tags(ctx context.Context) ([]feed.Tag, error)
+	TagNames(ctx context.Context) (map[string]string, error)
+	Tag(ctx context.Context, slug string) (*feed.Tag, error)
+	CreateTag(ctx context.Context, t feed.Tag) error
+	UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*feed.Tag, error)
+	DeleteTag(ctx context.Context, slug string) error
+	Authenticate(ctx context.Context, hash []byte) (*feed.Token, error)
+	Version(ctx context.Context) (int64, error)
+	Site() feed.Site
+}
+
+// Config holds what the server needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public address every absolute link is built on.
+	BaseURL *url.URL
+	// Title and Description name the outlet in feeds and pages.
+	Title, Description string
+	// Rights is the outlet's copyright line for its own articles.
+	Rights string
+	// Location is the newsroom's time zone, for dates on pages and
+	// date-only values sent to the API.
+	Location *time.Location
+	// FeedMaxAge is the Cache-Control max-age of feeds.
+	FeedMaxAge time.Duration
+	// StaleAfter bounds how long a cached feed may miss a change made by
+	// another process (such as "herald ingest"); this process's own writes
+	// are seen at once.
+	StaleAfter time.Duration
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Server is the http.Handler for everything herald serves.
+type Server struct {
+	store Store
+	cfg   Config
+	mux   *http.ServeMux
+	log   *slog.Logger
+	cache *feedCache
+
+	rulesMu      sync.Mutex
+	rules        *rule.Set
+	rulesVersion int64
+}
+
+// New returns a Server over st.
+func New(st Store, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Title == "" {
+		cfg.Title = "herald"
+	}
+	if cfg.FeedMaxAge == 0 {
+		cfg.FeedMaxAge = time.Minute
+	}
+	if cfg.StaleAfter == 0 {
+		cfg.StaleAfter = time.Second
+	}
+	if cfg.BaseURL == nil {
+		cfg.BaseURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
+	}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter)
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	level := slog.LevelDebug
+	if rec.status >= 500 {
+		level = slog.LevelError
+	} else if !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/healthz" {
+		level = slog.LevelInfo
+	}
+	s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+		"status", rec.status, "duration", s.cfg.Now().Sub(start), "ua", r.UserAgent())
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// abs returns the absolute public URL of a path on this site.
+func (s *Server) abs(path string) string {
+	u := *s.cfg.BaseURL
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawPath = ""
+	return u.String()
+}
+
+// invalidate makes cached feeds re-check the store at the next request; a
+// handler calls it after a write of its own.
+func (s *Server) invalidate() { s.cache.invalidate() }
+
+// ruleSet returns the compiled tag rules, rebuilt when the content version
+// moves (a tag's rule may have changed in any process).
+func (s *Server) ruleSet(ctx context.Context) (*rule.Set, error) {
+	v, err := s.store.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	if s.rules != nil && s.rulesVersion == v {
+		return s.rules, nil
+	}
+	tags, err := s.store.Tags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set, err := rule.NewSet(tags)
+	if err != nil {
+		return nil, err
+	}
+	s.rules, s.rulesVersion = set, v
+	return set, nil
+}
+
+// Errors. One table maps the kinds of feed errors to HTTP statuses.
+
+// httpError carries a status and a message that is safe to show.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(status int, msg string) error { return &httpError{status: status, msg: msg} }
+
+// statusOf maps an error to its HTTP status.
+func statusOf(err error) int {
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		return he.status
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, feed.ErrInvalid):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, feed.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, feed.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, feed.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, context.Canceled):
+		return 499 // the client went away; nobody reads this
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// publicMessage is what a client may read about err: nothing internal for
+// a 5xx.
+func publicMessage(err error, status int) string {
+	if status >= 500 {
+		return http.StatusText(status)
+	}
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.msg
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return "request body is too large"
+	}
+	return err.Error()
+}
+
+// logError logs a server-side failure once, at the edge.
+func (s *Server) logError(r *http.Request, err error, status int) {
+	if status >= 500 && status != 499 {
+		s.log.ErrorContext(r.Context(), "handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
