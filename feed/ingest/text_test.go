@@ -98,6 +98,7 @@ func wantContent(t *testing.T, content string, paras []string) {
 
 func TestParseTextSample(t *testing.T) {
 	dir := samplesDir(t)
+	t.Logf("samples from %s", dir)
 	data, err := os.ReadFile(filepath.Join(dir, "seed-article.txt"))
 	if err != nil {
 		t.Fatal(err)
