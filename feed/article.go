@@ -206,6 +206,7 @@ type ArticleFilter struct {
 	Tags   []string // carrying every one of these tag slugs
 	Origin Origin   // only this origin; "" for any
 	Limit  int      // at most this many; 0 means DefaultLimit
+	Offset int      // skip this many first (paged feeds)
 }
 
 // A Change says what a write did to an article.

@@ -69,7 +69,8 @@ func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Articl
 		}
 		q.WriteString(" ORDER BY t0.published DESC, t0.article_seq DESC LIMIT ?")
 	}
-	args = append(args, limit)
+	q.WriteString(" OFFSET ?")
+	args = append(args, limit, max(f.Offset, 0))
 	rows, err := db.read.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)

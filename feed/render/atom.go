@@ -18,6 +18,7 @@ type atomFeed struct {
 	Lang      string           `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
 	Links     []feeds.AtomLink `xml:"link"`
 	Generator string           `xml:"generator"`
+	Archive   *fhArchive       `xml:"http://purl.org/syndication/history/1.0 archive"`
 	Entries   []*atomEntry     `xml:"entry"`
 }
 
@@ -92,6 +93,7 @@ func (f *Feed) atom() (*atomFeed, error) {
 		Lang:      clean(f.Language),
 		Links:     f.atomLinks(),
 		Generator: generator,
+		Archive:   f.archiveMark(),
 		Entries:   make([]*atomEntry, 0, len(f.Items)),
 	}
 	// Feed rights cover every entry without rights of its own (RFC 4287

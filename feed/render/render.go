@@ -56,6 +56,12 @@ type Feed struct {
 	// Optional paging links (RFC 5005), each in the format being written.
 	// RSS and Atom carry all four; JSON Feed has only next_url.
 	FirstURL, PrevURL, NextURL, LastURL string
+
+	// Optional archive links (RFC 5005 section 4): the subscription
+	// document and the neighbouring archive documents. Archive marks this
+	// document as an archive (fh:archive), one that will not change.
+	CurrentURL, PrevArchiveURL, NextArchiveURL string
+	Archive                                    bool
 }
 
 const generator = "herald"
@@ -223,6 +229,17 @@ func writeXML(w io.Writer, doc any) error {
 	return err
 }
 
+// fhArchive is RFC 5005's empty fh:archive element
+// (namespace http://purl.org/syndication/history/1.0); nil leaves it out.
+type fhArchive struct{}
+
+func (f *Feed) archiveMark() *fhArchive {
+	if f.Archive {
+		return &fhArchive{}
+	}
+	return nil
+}
+
 // A pagingLink is one RFC 5005 link.
 type pagingLink struct{ rel, href string }
 
@@ -233,6 +250,9 @@ func (f *Feed) paging() []pagingLink {
 		{"previous", f.PrevURL},
 		{"next", f.NextURL},
 		{"last", f.LastURL},
+		{"current", f.CurrentURL},
+		{"prev-archive", f.PrevArchiveURL},
+		{"next-archive", f.NextArchiveURL},
 	} {
 		if p.href != "" {
 			ls = append(ls, pagingLink{p.rel, clean(p.href)})

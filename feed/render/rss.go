@@ -37,6 +37,7 @@ type rssChannel struct {
 	Description rssText `xml:"description"`
 	feeds.RssFeed
 	AtomLinks []rssAtomLink `xml:"atom:link"`
+	Archive   *fhArchive    `xml:"http://purl.org/syndication/history/1.0 archive"`
 	Copyright *rssText      `xml:"copyright"`
 	Items     []*rssItem    `xml:"item"`
 }
@@ -99,6 +100,7 @@ func (f *Feed) rss() (*rssDoc, error) {
 			Generator:     generator,
 		},
 		AtomLinks: f.rssLinks(),
+		Archive:   f.archiveMark(),
 		Items:     make([]*rssItem, 0, len(f.Items)),
 	}
 	if f.IconURL != "" {

@@ -24,6 +24,7 @@ type cachedFeed struct {
 	body, gz    []byte // identity and gzip encodings of the same bytes
 	etag        string // strong, quoted; the gzip variant adds "-gz"
 	lastMod     time.Time
+	closed      bool // a closed archive page: cacheable for long
 }
 
 // feedCache keeps rendered feeds in memory and drops them when the store's

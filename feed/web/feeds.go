@@ -33,10 +33,18 @@ var formats = map[string]format{
 type feedQuery struct {
 	limit  int
 	origin feed.Origin
+	page   int // 1 for the first page of a paged feed (RFC 5005 section 3)
 }
 
 func parseFeedQuery(q url.Values) (feedQuery, error) {
-	fq := feedQuery{limit: feed.DefaultLimit}
+	fq := feedQuery{limit: feed.DefaultLimit, page: 1}
+	if s := q.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100_000 {
+			return fq, errorf(http.StatusBadRequest, "page must be a whole number from 1")
+		}
+		fq.page = n
+	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > feed.MaxLimit {
@@ -62,6 +70,9 @@ func (fq feedQuery) encode() string {
 	}
 	if fq.origin != "" {
 		v.Set("origin", string(fq.origin))
+	}
+	if fq.page > 1 {
+		v.Set("page", strconv.Itoa(fq.page))
 	}
 	if len(v) == 0 {
 		return ""
@@ -101,79 +112,130 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, slugs, ext st
 	serveCached(w, r, e, s.cfg.FeedMaxAge)
 }
 
-// buildFeed renders one feed, or the redirect or not-found answer for it.
-func (s *Server) buildFeed(ctx context.Context, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
+// A frame is what every document of one feed shares, whatever the page:
+// its metadata, the articles it selects, and the base of its URLs.
+type frame struct {
+	rf     *render.Feed
+	filter feed.ArticleFilter
+	base   string // "/" or "/tags/a+b/", before "feed.atom" or "archive/..."
+}
+
+// newFrame resolves the tags in slugs ("" for the whole site) and fills in
+// the feed's metadata. For an unknown tag or an outdated spelling it returns
+// instead the 404 or the redirect (to the same document under base).
+func (s *Server) newFrame(ctx context.Context, slugs, doc string, fq feedQuery) (*frame, *cachedFeed, error) {
 	site := s.store.Site()
-	rf := &render.Feed{
+	names, err := s.store.TagNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	fr := &frame{base: "/", filter: feed.ArticleFilter{Origin: fq.origin}}
+	fr.rf = &render.Feed{
+		ID:          site.TagURI("feed:all"),
 		Title:       s.cfg.Title,
 		Description: s.cfg.Description,
+		HomeURL:     s.abs("/"),
 		Language:    "en",
 		Author:      s.cfg.Title,
 		Rights:      s.cfg.Rights,
 		Link:        s.articleURL,
 		TagURL:      func(slug string) string { return s.abs("/tags/" + slug) },
+		TagName:     func(slug string) string { return names[slug] },
 	}
-	names, err := s.store.TagNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rf.TagName = func(slug string) string { return names[slug] }
-	filter := feed.ArticleFilter{Limit: fq.limit, Origin: fq.origin}
-	path := "/feed." + f.ext
-	if slugs == "" {
-		rf.ID = site.TagURI("feed:all")
-		rf.HomeURL = s.abs("/")
-	} else {
+	if slugs != "" {
 		tags, canonical, err := s.resolveTags(ctx, slugs)
 		if errors.Is(err, feed.ErrNotFound) {
-			return s.notFoundFeed(ctx, err)
+			nf, err := s.notFoundFeed(ctx, err)
+			return nil, nf, err
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		fr.base = "/tags/" + canonical + "/"
 		if canonical != slugs {
-			return &cachedFeed{status: http.StatusMovedPermanently,
-				location: s.abs("/tags/"+canonical+"/feed."+f.ext) + fq.encode()}, nil
+			return nil, &cachedFeed{status: http.StatusMovedPermanently, location: s.abs(fr.base+doc) + fq.encode()}, nil
 		}
-		path = "/tags/" + canonical + "/feed." + f.ext
-		names := make([]string, len(tags))
+		tagNames := make([]string, len(tags))
 		for i, t := range tags {
-			names[i] = t.Name
-			filter.Tags = append(filter.Tags, t.Slug)
+			tagNames[i] = t.Name
+			fr.filter.Tags = append(fr.filter.Tags, t.Slug)
 		}
-		rf.ID = site.TagURI("feed:tags/" + canonical)
-		rf.Title = s.cfg.Title + ": " + strings.Join(names, " + ")
-		rf.HomeURL = s.abs("/tags/" + canonical)
+		fr.rf.ID = site.TagURI("feed:tags/" + canonical)
+		fr.rf.Title = s.cfg.Title + ": " + strings.Join(tagNames, " + ")
+		fr.rf.HomeURL = s.abs("/tags/" + canonical)
+		fr.rf.Description = "Articles tagged " + strings.Join(tagNames, " and ") + "."
 		if len(tags) == 1 && tags[0].Description != "" {
-			rf.Description = tags[0].Description
-		} else {
-			rf.Description = "Articles tagged " + strings.Join(names, " and ") + "."
+			fr.rf.Description = tags[0].Description
 		}
 	}
 	switch fq.origin {
 	case feed.OriginOwn:
-		rf.ID += "?origin=own"
+		fr.rf.ID += "?origin=own"
 	case feed.OriginExternal:
-		rf.ID += "?origin=external"
+		fr.rf.ID += "?origin=external"
 	}
-	rf.SelfURL = s.abs(path) + fq.encode()
-	arts, err := s.store.Articles(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	rf.Items = arts
+	return fr, nil, nil
+}
+
+// render writes the frame's feed with items in format f.
+func (fr *frame) render(f format, items []feed.Article) (*cachedFeed, error) {
+	fr.rf.Items = items
 	var lastMod time.Time
-	for _, a := range arts {
+	for _, a := range items {
 		if a.Updated.After(lastMod) {
 			lastMod = a.Updated
 		}
 	}
 	var buf bytes.Buffer
-	if err := f.write(&buf, rf); err != nil {
-		return nil, fmt.Errorf("render %s: %w", path, err)
+	if err := f.write(&buf, fr.rf); err != nil {
+		return nil, fmt.Errorf("render %s: %w", fr.rf.SelfURL, err)
 	}
 	return &cachedFeed{status: http.StatusOK, contentType: f.contentType, body: buf.Bytes(),
 		lastMod: lastMod.UTC().Truncate(time.Second)}, nil
+}
+
+// buildFeed renders one page of a feed (the newest articles on page 1), or
+// the redirect or not-found answer for it.
+func (s *Server) buildFeed(ctx context.Context, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
+	doc := "feed." + f.ext
+	fr, early, err := s.newFrame(ctx, slugs, doc, fq)
+	if fr == nil {
+		return early, err
+	}
+	path := fr.base + doc
+	fr.rf.SelfURL = s.abs(path) + fq.encode()
+	fr.filter.Limit, fr.filter.Offset = fq.limit, (fq.page-1)*fq.limit
+	arts, err := s.store.Articles(ctx, fr.filter)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fq); err != nil {
+		return nil, err
+	}
+	return fr.render(f, arts)
+}
+
+// pageLinks sets the RFC 5005 paged-feed links of one page of a feed: the
+// first page is the feed itself, "next" goes to older articles.
+func (s *Server) pageLinks(ctx context.Context, rf *render.Feed, path string, filter feed.ArticleFilter, fq feedQuery) error {
+	total, err := s.store.CountArticles(ctx, filter)
+	if err != nil {
+		return err
+	}
+	at := func(page int) string {
+		q := fq
+		q.page = page
+		return s.abs(path) + q.encode()
+	}
+	last := max(1, (total+fq.limit-1)/fq.limit)
+	rf.FirstURL, rf.LastURL = at(1), at(last)
+	if fq.page > 1 {
+		rf.PrevURL = at(min(fq.page-1, last))
+	}
+	if fq.page < last {
+		rf.NextURL = at(fq.page + 1)
+	}
+	return nil
 }
 
 // notFoundFeed is the answer for a feed of a tag that does not exist: a
@@ -232,9 +294,11 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge t
 	h := w.Header()
 	switch e.status {
 	case http.StatusOK:
-	case http.StatusMovedPermanently:
-		h.Set("Cache-Control", "public, max-age=3600")
-		http.Redirect(w, r, e.location, http.StatusMovedPermanently)
+	case http.StatusMovedPermanently, http.StatusFound:
+		if e.status == http.StatusMovedPermanently {
+			h.Set("Cache-Control", "public, max-age=3600")
+		}
+		http.Redirect(w, r, e.location, e.status)
 		return
 	default:
 		h.Set("Content-Type", e.contentType)

@@ -13,6 +13,8 @@ func (s *Server) routes() {
 		m.HandleFunc("GET /feed."+ext, s.handleSiteFeed(ext))
 		m.HandleFunc("GET /tags/{slugs}/feed."+ext, s.handleTagFeed(ext))
 	}
+	m.HandleFunc("GET /archive/{doc}", s.handleSiteArchive)
+	m.HandleFunc("GET /tags/{slugs}/archive/{doc}", s.handleTagArchive)
 	m.HandleFunc("GET /feeds.opml", s.handleOPML)
 
 	// Pages.

@@ -20,6 +20,9 @@ import (
 type Store interface {
 	Article(ctx context.Context, id string) (*feed.Article, error)
 	Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error)
+	CountArticles(ctx context.Context, f feed.ArticleFilter) (int, error)
+	ArchivePages(ctx context.Context, tags []string, origin feed.Origin) (pages []int, open int, err error)
+	ArchivePage(ctx context.Context, tags []string, origin feed.Origin, n int) ([]feed.Article, error)
 	UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error)
 	DeleteArticle(ctx context.Context, id string) error
 	Tags(ctx context.Context) ([]feed.Tag, error)
