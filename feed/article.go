@@ -201,12 +201,56 @@ const (
 	MaxLimit     = 500
 )
 
-// An ArticleFilter selects articles, newest published first.
+// An ArticleFilter selects articles, newest published first unless Order
+// says otherwise.
 type ArticleFilter struct {
 	Tags   []string // carrying every one of these tag slugs
 	Origin Origin   // only this origin; "" for any
 	Limit  int      // at most this many; 0 means DefaultLimit
 	Offset int      // skip this many first (paged feeds)
+
+	// Source keeps the articles aggregated from the source with this ID
+	// only; 0 for any.
+	Source int64
+	// Since keeps the articles created or changed (edited, retagged) at or
+	// after this time, by the store's clock, only; zero for any.
+	Since time.Time
+	// Query is a search query (words, "phrases", AND, OR, NOT, parentheses,
+	// prefix*); "" for none. A query that does not parse is a
+	// *ValidationError for the field "q".
+	Query string
+	// Order sorts the listing; "" means OrderRank with a Query and
+	// OrderPublished without.
+	Order ArticleOrder
+	// Cursor continues a listing after the page that returned it as its
+	// NextCursor; "" starts at the beginning. Offset must then be 0.
+	Cursor string
+}
+
+// An ArticleOrder says how a listing is sorted.
+type ArticleOrder string
+
+const (
+	// OrderPublished lists the newest published first; of two published
+	// at the same time, the one stored later comes first.
+	OrderPublished ArticleOrder = "published"
+	// OrderChanged lists articles in the order of their last change
+	// (creation, edit or retag), oldest first, so that new and changed
+	// articles come last: the order for polling.
+	OrderChanged ArticleOrder = "changed"
+	// OrderRank lists the best matches of the Query first.
+	OrderRank ArticleOrder = "rank"
+)
+
+// An ArticlePage is one page of a listing.
+type ArticlePage struct {
+	Articles []Article
+	// NextCursor continues the listing after this page. It is set on the
+	// last page too (unless the page is empty and no cursor was given),
+	// so that a poller can come back later for what arrived since.
+	NextCursor string
+	// More says whether the listing went on past this page when it was read.
+	More bool
 }
 
 // A Change says what a write did to an article.
@@ -216,4 +260,61 @@ const (
 	Created   Change = "created"
 	Updated   Change = "updated"
 	Unchanged Change = "unchanged"
+	// Deleted: the article was removed; a Tombstone remains.
+	Deleted Change = "deleted"
 )
+
+// An ArticleChange is one entry of the change log: a create, an update
+// (of the content, the slug or the tags) or a delete, in commit order.
+type ArticleChange struct {
+	// Seq is the entry's place in the log: it grows with every change and
+	// is never reused.
+	Seq       int64     `json:"seq"`
+	Change    Change    `json:"change"`
+	ArticleID string    `json:"article_id"`
+	GUID      string    `json:"guid"`
+	At        time.Time `json:"at"`
+	// Version is the number of the article's content version after the
+	// change (see ArticleVersion); 0 for a deletion.
+	Version     int    `json:"version,omitempty"`
+	ContentHash string `json:"content_hash,omitempty"` // hex SHA-256; "" for a deletion
+}
+
+// A ChangePage is one page of the change log.
+type ChangePage struct {
+	Changes []ArticleChange
+	// NextCursor continues after this page; see ArticlePage.
+	NextCursor string
+	More       bool
+}
+
+// A Tombstone is what a deleted article leaves: enough for readers that
+// saw it to drop it (Atom's at:deleted-entry, RFC 6721).
+type Tombstone struct {
+	ArticleID string    `json:"article_id"`
+	GUID      string    `json:"guid"`
+	Deleted   time.Time `json:"deleted"`
+	Origin    Origin    `json:"origin"`
+	// Tags are the slugs of the tags it carried that still exist.
+	Tags []string `json:"tags,omitempty"`
+}
+
+// A TombstoneFilter selects tombstones, the latest deleted first.
+type TombstoneFilter struct {
+	Tags   []string  // the article carried every one of these tag slugs
+	Origin Origin    // "" for any
+	Since  time.Time // deleted at or after this time
+	Limit  int       // 0 means DefaultLimit
+}
+
+// An ArticleVersion is one version of an article's content. Every edit of
+// the content keeps the version it replaces; slug and tags are not
+// versioned.
+type ArticleVersion struct {
+	Version     int       `json:"version"` // 1 for the first
+	Current     bool      `json:"current"`
+	ContentHash string    `json:"content_hash"`      // hex SHA-256 of the versioned fields
+	Saved       time.Time `json:"saved"`             // when the store took it
+	Replaced    time.Time `json:"replaced,omitzero"` // when the next version took its place
+	Article     Article   `json:"article"`           // the content then, without tags
+}

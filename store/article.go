@@ -33,57 +33,26 @@ func (db *DB) Article(ctx context.Context, id string) (*feed.Article, error) {
 	return &arts[0], nil
 }
 
-// Articles returns the articles f selects, newest published first, with
-// their tags. Unknown tag slugs select nothing; callers that must tell a
-// missing tag from an empty one ask Tag first.
+// Articles returns the articles f selects, newest published first unless
+// f.Order says otherwise, with their tags: the first page of ArticlePage,
+// whose errors it returns. Unknown tag slugs select nothing; callers that
+// must tell a missing tag from an empty one ask Tag first.
 func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
-	var q strings.Builder
-	var args []any
-	if len(f.Tags) == 0 {
-		q.WriteString("SELECT " + articleColumns + " FROM articles a")
-		if f.Origin != "" {
-			q.WriteString(" WHERE a.origin = ?")
-			args = append(args, string(f.Origin))
-		}
-		q.WriteString(" ORDER BY a.published DESC, a.seq DESC LIMIT ?")
-	} else {
-		// The first tag drives the scan along its feed index; every other
-		// tag must also be on the article.
-		q.WriteString("SELECT " + articleColumns + " FROM article_tags t0 JOIN articles a ON a.seq = t0.article_seq")
-		for i := 1; i < len(f.Tags); i++ {
-			fmt.Fprintf(&q, " JOIN article_tags t%d ON t%d.article_seq = t0.article_seq AND t%d.tag_id = (SELECT id FROM tags WHERE slug = ?)", i, i, i)
-		}
-		for _, slug := range f.Tags[1:] {
-			args = append(args, slug)
-		}
-		q.WriteString(" WHERE t0.tag_id = (SELECT id FROM tags WHERE slug = ?)")
-		args = append(args, f.Tags[0])
-		if f.Origin != "" {
-			q.WriteString(" AND a.origin = ?")
-			args = append(args, string(f.Origin))
-		}
-		q.WriteString(" ORDER BY t0.published DESC, t0.article_seq DESC LIMIT ?")
-	}
-	q.WriteString(" OFFSET ?")
-	args = append(args, limit, max(f.Offset, 0))
-	rows, err := db.read.QueryContext(ctx, q.String(), args...)
+	page, err := db.ArticlePage(ctx, f)
 	if err != nil {
-		return nil, fmt.Errorf("articles: %w", err)
+		return nil, err
 	}
-	arts, err := db.scanArticles(ctx, rows)
-	if err != nil {
-		return nil, fmt.Errorf("articles: %w", err)
-	}
-	return arts, nil
+	return page.Articles, nil
 }
 
 // scanArticles reads rows of articleColumns and then loads their tags.
 func (db *DB) scanArticles(ctx context.Context, rows *sql.Rows) ([]feed.Article, error) {
+	return db.scanArticlesWith(ctx, rows, nil)
+}
+
+// scanArticlesWith is scanArticles for rows with more columns after
+// articleColumns: extra, when not nil, returns for each row where to scan them.
+func (db *DB) scanArticlesWith(ctx context.Context, rows *sql.Rows, extra func() []any) ([]feed.Article, error) {
 	defer rows.Close()
 	var (
 		arts []feed.Article
@@ -98,9 +67,12 @@ func (db *DB) scanArticles(ctx context.Context, rows *sql.Rows) ([]feed.Article,
 			origin             string
 			prov               sql.NullString
 		)
-		err := rows.Scan(&seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &authors,
-			&published, &updated, &a.URL, &a.Language, &origin, &prov)
-		if err != nil {
+		dest := []any{&seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &authors,
+			&published, &updated, &a.URL, &a.Language, &origin, &prov}
+		if extra != nil {
+			dest = append(dest, extra()...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
@@ -223,6 +195,9 @@ type articleWriter struct {
 	tx   *sql.Tx
 	tags map[string]tagRef // slug (or old alias) -> tag, cached for the tx
 	now  time.Time
+	// logged maps the seq of each article this write logged a change of
+	// to the change's id (see logChange); nil until the first.
+	logged map[int64]int64
 }
 
 type tagRef struct {
@@ -274,6 +249,17 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		if seq, err = res.LastInsertId(); err != nil {
 			return "", err
 		}
+		if err := w.index(ctx, seq, false); err != nil {
+			return "", err
+		}
+		// The article is back under the GUID it had (an id deleted and
+		// created again the same day): its tombstone would contradict it.
+		if _, err := w.tx.ExecContext(ctx, `DELETE FROM tombstones WHERE guid = ?`, a.GUID); err != nil {
+			return "", err
+		}
+		if err := w.logChange(ctx, seq, feed.Created); err != nil {
+			return "", err
+		}
 	default:
 		a.GUID = guid
 		if a.Slug == "" {
@@ -284,17 +270,32 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 			break
 		}
 		change = feed.Updated
-		if string(oldHash) == string(hash) {
+		edited := string(oldHash) != string(hash)
+		if !edited {
 			a.Updated = fromMicros(updated) // only the slug moved
 		} else if !a.Updated.After(fromMicros(updated)) {
 			a.Updated = w.now
 		}
+		if edited {
+			if err := w.keepVersion(ctx, seq); err != nil {
+				return "", err
+			}
+		}
 		_, err := w.tx.ExecContext(ctx, `UPDATE articles SET slug = ?, title = ?, summary = ?, content = ?, authors = ?,
-			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?
+			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?,
+			version = version + ?
 			WHERE seq = ?`,
 			a.Slug, a.Title, a.Summary, a.Content, string(authors), toMicros(a.Published), toMicros(a.Updated),
-			a.URL, a.Language, string(a.Origin), prov, hash, seq)
+			a.URL, a.Language, string(a.Origin), prov, hash, edited, seq)
 		if err != nil {
+			return "", err
+		}
+		if edited {
+			if err := w.index(ctx, seq, true); err != nil {
+				return "", err
+			}
+		}
+		if err := w.logChange(ctx, seq, feed.Updated); err != nil {
 			return "", err
 		}
 	}
@@ -379,6 +380,12 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 			return false, err
 		}
 	}
+	if !same {
+		// New tags change the article's feeds: pollers must see it again.
+		if err := w.logChange(ctx, seq, feed.Updated); err != nil {
+			return false, err
+		}
+	}
 	return !same, nil
 }
 
@@ -414,16 +421,14 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 	return ref.id, ref.slug, nil
 }
 
-// DeleteArticle removes the article with the given ID.
+// DeleteArticle removes the article with the given ID and its version
+// history, leaving a tombstone (see Tombstones) and a "deleted" entry in the
+// change log.
 // It returns feed.ErrNotFound when there is none.
 func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)
-		if err != nil {
+		if err := deleteArticle(ctx, tx, id, db.now()); err != nil {
 			return fmt.Errorf("delete article %s: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("delete article %s: %w", id, feed.ErrNotFound)
 		}
 		return bump(ctx, tx)
 	})

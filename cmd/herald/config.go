@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,11 +39,18 @@ type flags struct {
 	args string // the positional arguments, for the usage line
 	help string
 	pos  []string
+	bad  []string // HERALD_* values that are not of their flag's type
 }
 
 // parseAll parses flags wherever they stand among the positional arguments,
 // so that "herald ingest notes/ --tag x" works; "--" ends the flags.
 func (f *flags) parseAll(args []string) error {
+	for _, msg := range f.bad {
+		fmt.Fprintf(f.Output(), "%s: %s\n", f.Name(), msg)
+	}
+	if len(f.bad) > 0 {
+		return errors.New(f.bad[0])
+	}
 	f.pos = nil
 	for {
 		if err := f.FlagSet.Parse(args); err != nil {
@@ -95,6 +103,28 @@ func (f *flags) boolVar(p *bool, name, envName string, def bool, usage string) {
 		def = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
 	}
 	f.BoolVar(p, name, def, usage+" (env "+envName+")")
+}
+
+func (f *flags) intVar(p *int, name, envName string, def int, usage string) {
+	if v := f.env.getenv(envName); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.bad = append(f.bad, fmt.Sprintf("%s=%q is not a whole number", envName, v))
+		}
+		def = n
+	}
+	f.IntVar(p, name, def, usage+" (env "+envName+")")
+}
+
+func (f *flags) durationVar(p *time.Duration, name, envName string, def time.Duration, usage string) {
+	if v := f.env.getenv(envName); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.bad = append(f.bad, fmt.Sprintf("%s=%q is not a duration such as 30s", envName, v))
+		}
+		def = d
+	}
+	f.DurationVar(p, name, def, usage+" (env "+envName+")")
 }
 
 // common registers the flags every command that opens the database shares.

@@ -32,6 +32,10 @@ func commands() []command {
 		{"ingest", "read article files (plain text, Markdown, JSON) into the database", cmdIngest},
 		{"tags", "list, create, rename, describe tags and set their rules", cmdTags},
 		{"token", "create, list and revoke API tokens", cmdToken},
+		{"source", "add, list, show, enable, disable, remove, import and export external feeds", cmdSource},
+		{"fetch", "fetch the external feeds once, now", cmdFetch},
+		{"subscriber", "manage subscriber and partner feed tokens and their plans", cmdSubscriber},
+		{"hub", "list the WebSub hub's subscriptions and their delivery logs", cmdHub},
 		{"backup", "write a consistent copy of the database", cmdBackup},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"herald/feed"
 	"herald/feed/web"
 )
 
@@ -21,6 +22,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		rights                string
 		feedMaxAge, staleness time.Duration
 		logLevel              string
+		publicContent         string
 	)
 	f := newFlags(e, "serve", "", "Serve the feeds, the pages their items link to, and the JSON API.")
 	c.common(f)
@@ -30,13 +32,26 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	f.stringVar(&rights, "rights", "HERALD_RIGHTS", "", "copyright line for the outlet's own articles")
 	f.boolVar(&demo, "demo", "HERALD_DEMO", false, "ingest the bundled demo articles when the database holds no article")
 	f.stringVar(&logLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info (one line per request), warn or error")
+	f.stringVar(&publicContent, "public-content", "HERALD_PUBLIC_CONTENT", "full", "what feeds without a subscriber token carry: full or summary")
 	f.DurationVar(&feedMaxAge, "feed-max-age", time.Minute, "Cache-Control max-age of feeds")
 	f.DurationVar(&staleness, "stale-after", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds")
+	var poll pollFlags
+	poll.register(f, true)
+	var hub hubFlags
+	hub.register(f)
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
 	if f.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "herald serve: unexpected argument %q\n", f.Arg(0))
+		return 2
+	}
+	if err := poll.check(); err != nil {
+		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
+		return 2
+	}
+	if err := hub.check(); err != nil {
+		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
 		return 2
 	}
 	var level slog.Level
@@ -45,6 +60,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	log := newLogger(e.stderr, level)
+	if publicContent != string(feed.PlanFull) && publicContent != string(feed.PlanSummary) {
+		fmt.Fprintf(e.stderr, "herald serve: --public-content %q: want full or summary\n", publicContent)
+		return 2
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -73,9 +92,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
+	hub.setup(db, c.base, log)
 	handler := web.New(db, web.Config{
+		HubURLs: hub.urls(), Hub: hub.webHub(),
 		BaseURL: c.base, Title: c.title, Description: c.desc, Rights: rights, Location: c.loc,
-		FeedMaxAge: feedMaxAge, StaleAfter: staleness, Logger: log,
+		CheckSourceURL: poll.checkSourceURL,
+		PublicContent:  feed.Plan(publicContent),
+		FeedMaxAge:     feedMaxAge, StaleAfter: staleness, Logger: log,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -94,9 +117,38 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "  feeds:       %s/feed.atom  %s/feed.rss  %s/feed.json\n", base, base, base)
 	fmt.Fprintf(e.stdout, "  a tag feed:  %s/tags/cyber-diplomacy/feed.atom\n", base)
 	fmt.Fprintf(e.stdout, "  every feed:  %s/feeds.opml\n", base)
+	if hub.on {
+		fmt.Fprintf(e.stdout, "  websub hub:  %s/websub\n", base)
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", base)
 
 	var wg sync.WaitGroup
+	// The poller fetches due sources until shutdown (see fetch.go); it is
+	// stopped and waited for below, before the store closes.
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	defer stopPoll()
+	poll.start(pollCtx, &wg, db, log)
+	// The WebSub hub delivers until shutdown (see hub.go); it too is
+	// stopped and waited for below, before the store closes.
+	hubCtx, stopHub := context.WithCancel(ctx)
+	defer stopHub()
+	hub.start(hubCtx, &wg, db, handler, log)
+	// Subscriber usage is counted in memory and stored now and then.
+	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-flushCtx.Done():
+				return
+			case <-t.C:
+				if err := handler.FlushUsage(flushCtx); err != nil {
+					log.Error("store subscriber usage", "err", err)
+				}
+			}
+		}
+	})
 	serveErr := make(chan error, 1)
 	wg.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -104,18 +156,27 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		}
 		close(serveErr)
 	})
+	var serveFailed error
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
-		if err != nil {
-			return fail(e, err)
-		}
+		log.Info("shutting down")
+	case serveFailed = <-serveErr:
 	}
-	log.Info("shutting down")
+	// Whatever ended serving, every goroutine is stopped and waited for,
+	// and the usage counted so far is stored, before the store closes.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	stopFlush()
+	stopPoll()
+	stopHub()
 	wg.Wait()
+	if ferr := handler.FlushUsage(shutdownCtx); ferr != nil {
+		log.Error("store subscriber usage", "err", ferr)
+	}
+	if serveFailed != nil {
+		return fail(e, serveFailed)
+	}
 	if err != nil {
 		return fail(e, fmt.Errorf("shutdown: %w", err))
 	}

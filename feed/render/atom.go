@@ -19,7 +19,21 @@ type atomFeed struct {
 	Links     []feeds.AtomLink `xml:"link"`
 	Generator string           `xml:"generator"`
 	Archive   *fhArchive       `xml:"http://purl.org/syndication/history/1.0 archive"`
-	Entries   []*atomEntry     `xml:"entry"`
+	// RFC 4287's grammar has a feed's extension elements before its
+	// entries, so the tombstones come here.
+	NSAt    string        `xml:"xmlns:at,attr,omitempty"`
+	Deleted []atomDeleted `xml:"at:deleted-entry"`
+	Entries []*atomEntry  `xml:"entry"`
+}
+
+// nsTombstones is the namespace of RFC 6721's at:deleted-entry.
+const nsTombstones = "http://purl.org/atompub/tombstones/1.0"
+
+// atomDeleted is an at:deleted-entry: ref is the atom:id of the entry that
+// is gone, when the time it went.
+type atomDeleted struct {
+	Ref  string `xml:"ref,attr"`
+	When string `xml:"when,attr"`
 }
 
 type atomEntry struct {
@@ -95,6 +109,14 @@ func (f *Feed) atom() (*atomFeed, error) {
 		Generator: generator,
 		Archive:   f.archiveMark(),
 		Entries:   make([]*atomEntry, 0, len(f.Items)),
+	}
+	for _, d := range f.Deleted {
+		if d.GUID == "" || d.Deleted.IsZero() {
+			return nil, fmt.Errorf("deleted entry of article %q: %w", d.ArticleID,
+				feed.Invalid("deleted", "needs a GUID and a time"))
+		}
+		doc.NSAt = nsTombstones
+		doc.Deleted = append(doc.Deleted, atomDeleted{Ref: clean(d.GUID), When: rfc3339(d.Deleted)})
 	}
 	// Feed rights cover every entry without rights of its own (RFC 4287
 	// section 4.2.10), so with external entries in the feed they go on the

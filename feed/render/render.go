@@ -62,6 +62,12 @@ type Feed struct {
 	// document as an archive (fh:archive), one that will not change.
 	CurrentURL, PrevArchiveURL, NextArchiveURL string
 	Archive                                    bool
+
+	// Deleted lists articles removed from the feed, for readers that saw
+	// them to drop them. Atom writes each as an at:deleted-entry (RFC
+	// 6721); RSS and JSON Feed have no such thing and leave them out. Their
+	// deletion times count towards the feed's updated time.
+	Deleted []feed.Tombstone
 }
 
 const generator = "herald"
@@ -110,6 +116,11 @@ func (f *Feed) updated() time.Time {
 	var latest time.Time
 	for i := range f.Items {
 		if t := itemUpdated(&f.Items[i]); t.After(latest) {
+			latest = t
+		}
+	}
+	for _, d := range f.Deleted {
+		if t := utc(d.Deleted); t.After(latest) {
 			latest = t
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,23 +42,80 @@ func (s *Server) requireToken(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// articleList is the body of GET /api/articles.
+type articleList struct {
+	Articles   []feed.Article `json:"articles"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+	HasMore    bool           `json:"has_more"`
+}
+
+// handleArticleList serves GET /api/articles: the articles the query
+// selects (tag, source, origin, since, q), a page at a time (limit, cursor,
+// order), with an ETag and, when there is more, a Link to the next page.
+// See store.DB.ArticlePage for what the cursor guarantees.
 func (s *Server) handleArticleList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	fq, err := parseFeedQuery(q)
+	f, err := s.articleFilter(r.URL.Query())
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	f := feed.ArticleFilter{Limit: fq.limit, Origin: fq.origin}
+	page, err := s.store.ArticlePage(r.Context(), f)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if s.withholdContent(r) {
+		for i := range page.Articles {
+			page.Articles[i].Content = ""
+		}
+	}
+	s.writeList(w, r, articleList{Articles: nonNil(page.Articles), NextCursor: page.NextCursor, HasMore: page.More},
+		page.More, page.NextCursor)
+}
+
+// articleFilter reads the query of GET /api/articles.
+func (s *Server) articleFilter(q url.Values) (feed.ArticleFilter, error) {
+	fq, err := parseFeedQuery(q)
+	if err != nil {
+		return feed.ArticleFilter{}, err
+	}
+	f := feed.ArticleFilter{
+		Limit:  fq.limit,
+		Origin: fq.origin,
+		Query:  strings.Join(strings.Fields(q.Get("q")), " "),
+		Cursor: q.Get("cursor"),
+		Order:  feed.ArticleOrder(q.Get("order")),
+	}
 	for _, t := range q["tag"] {
 		f.Tags = append(f.Tags, strings.Split(t, "+")...)
 	}
-	arts, err := s.store.Articles(r.Context(), f)
-	if err != nil {
-		s.jsonError(w, r, err)
-		return
+	switch f.Order {
+	case "", feed.OrderPublished, feed.OrderChanged, feed.OrderRank:
+	default:
+		return f, errorf(http.StatusBadRequest, `order must be "published", "changed" or "rank"`)
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"articles": nonNil(arts)})
+	if v := q.Get("source"); v != "" {
+		if f.Source, err = strconv.ParseInt(v, 10, 64); err != nil || f.Source < 1 {
+			return f, errorf(http.StatusBadRequest, "source must be the id of a source, a whole number")
+		}
+	}
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = parseSince(v, s.cfg.Location); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// parseSince reads a time as RFC 3339, or a date (midnight in loc).
+func parseSince(v string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errorf(http.StatusBadRequest, "since must be a time such as 2026-11-20T10:00:00Z or a date such as 2026-11-20")
 }
 
 func (s *Server) handleArticleGet(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +124,24 @@ func (s *Server) handleArticleGet(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
+	if s.withholdContent(r) {
+		a.Content = ""
+	}
 	s.writeJSON(w, http.StatusOK, a)
+}
+
+// withholdContent reports whether a public read must leave full text out:
+// with --public-content summary, only API token holders get it.
+func (s *Server) withholdContent(r *http.Request) bool {
+	if s.cfg.PublicContent != feed.PlanSummary {
+		return false
+	}
+	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return true
+	}
+	_, err := s.store.Authenticate(r.Context(), feed.HashToken(strings.TrimSpace(secret)))
+	return err != nil
 }
 
 // handleArticleCreate stores a new article; its id may be given or is made
@@ -206,7 +282,7 @@ func (s *Server) handleTagList(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"tags": nonNil(tags)})
+	s.writeList(w, r, map[string]any{"tags": nonNil(tags)}, false, "")
 }
 
 func (s *Server) handleTagGet(w http.ResponseWriter, r *http.Request) {

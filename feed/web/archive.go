@@ -27,15 +27,16 @@ const archiveMaxAge = 30 * 24 * time.Hour
 
 // handleSiteArchive serves /archive/{doc}.
 func (s *Server) handleSiteArchive(w http.ResponseWriter, r *http.Request) {
-	s.serveArchive(w, r, "")
+	s.serveArchive(w, r, s.publicView(), "")
 }
 
 // handleTagArchive serves /tags/{slugs}/archive/{doc}.
 func (s *Server) handleTagArchive(w http.ResponseWriter, r *http.Request) {
-	s.serveArchive(w, r, r.PathValue("slugs"))
+	s.serveArchive(w, r, s.publicView(), r.PathValue("slugs"))
 }
 
-func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, slugs string) {
+// serveArchive answers an archive request and reports whether it was a 304.
+func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, v view, slugs string) bool {
 	name, ext, _ := strings.Cut(r.PathValue("doc"), ".")
 	f, ok := formats[ext]
 	page := 0 // the subscription document
@@ -48,37 +49,37 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, slugs stri
 	}
 	if !ok {
 		s.textError(w, r, errorf(http.StatusNotFound, "no archive document here: the chain starts at archive/current.atom (or .rss, .json)"))
-		return
+		return false
 	}
 	fq, err := parseFeedQuery(r.URL.Query())
 	if err != nil {
 		s.textError(w, r, err)
-		return
+		return false
 	}
 	fq.limit, fq.page = feed.DefaultLimit, 1 // archives are not limited or paged
-	key := "archive\x00" + r.PathValue("doc") + "\x00" + slugs + "\x00" + fq.encode()
+	key := v.key() + "\x00archive\x00" + r.PathValue("doc") + "\x00" + slugs + "\x00" + fq.encode()
 	e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
-		return s.buildArchive(r.Context(), slugs, f, fq, page)
+		return s.buildArchive(r.Context(), v, slugs, f, fq, page)
 	})
 	if err != nil {
 		s.textError(w, r, err)
-		return
+		return false
 	}
 	maxAge := s.cfg.FeedMaxAge
 	if e.closed {
 		maxAge = archiveMaxAge
 	}
-	serveCached(w, r, e, maxAge)
+	return serveCached(w, r, e, maxAge, v.private)
 }
 
 // buildArchive renders archive page n of a feed, or its subscription
 // document when n is 0.
-func (s *Server) buildArchive(ctx context.Context, slugs string, f format, fq feedQuery, n int) (*cachedFeed, error) {
+func (s *Server) buildArchive(ctx context.Context, v view, slugs string, f format, fq feedQuery, n int) (*cachedFeed, error) {
 	doc := "archive/current." + f.ext
 	if n > 0 {
 		doc = "archive/" + strconv.Itoa(n) + "." + f.ext
 	}
-	fr, early, err := s.newFrame(ctx, slugs, doc, fq)
+	fr, early, err := s.newFrame(ctx, v, slugs, doc, fq)
 	if fr == nil {
 		return early, err
 	}

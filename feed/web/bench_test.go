@@ -59,7 +59,7 @@ func BenchmarkTagFeedFirstRender(b *testing.B) {
 	for _, ext := range []string{"atom", "rss", "json"} {
 		b.Run(ext, func(b *testing.B) {
 			for b.Loop() {
-				e, err := s.buildFeed(ctx, "cyber-diplomacy", formats[ext], feedQuery{limit: 50})
+				e, err := s.buildFeed(ctx, s.publicView(), "cyber-diplomacy", formats[ext], feedQuery{limit: 50})
 				if err != nil || e.status != 200 {
 					b.Fatalf("got %v, %v", e, err)
 				}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,30 @@ type cachedFeed struct {
 	etag        string // strong, quoted; the gzip variant adds "-gz"
 	lastMod     time.Time
 	closed      bool // a closed archive page: cacheable for long
+
+	// Header values of a 200, prepared once by prepare.
+	ctype, lastModText []string
+	identity, gzipped  encoding
+}
+
+// encoding is one representation of a cached feed and its header values.
+type encoding struct {
+	body     []byte
+	etag     []string
+	length   []string
+	encoding []string // Content-Encoding; nil for identity
+}
+
+// prepare fills in the header values of a 200 from its body, gzip body,
+// ETag and Last-Modified.
+func (e *cachedFeed) prepare() {
+	e.ctype = []string{e.contentType}
+	if !e.lastMod.IsZero() {
+		e.lastModText = []string{e.lastMod.Format(http.TimeFormat)}
+	}
+	e.identity = encoding{body: e.body, etag: []string{e.etag}, length: []string{strconv.Itoa(len(e.body))}}
+	e.gzipped = encoding{body: e.gz, etag: []string{e.etag[:len(e.etag)-1] + `-gz"`},
+		length: []string{strconv.Itoa(len(e.gz))}, encoding: []string{"gzip"}}
 }
 
 // feedCache keeps rendered feeds in memory and drops them when the store's
@@ -107,6 +133,9 @@ func (c *feedCache) get(ctx context.Context, key string, build func() (*cachedFe
 				e.lastMod = c.now().UTC().Truncate(time.Second)
 			}
 		}
+	}
+	if e.status == 200 {
+		e.prepare()
 	}
 	c.mu.Lock()
 	if len(c.entries) >= maxCachedFeeds {

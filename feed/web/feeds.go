@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,6 +39,9 @@ type feedQuery struct {
 
 func parseFeedQuery(q url.Values) (feedQuery, error) {
 	fq := feedQuery{limit: feed.DefaultLimit, page: 1}
+	if len(q) == 0 {
+		return fq, nil
+	}
 	if s := q.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100_000 {
@@ -80,10 +84,29 @@ func (fq feedQuery) encode() string {
 	return "?" + v.Encode()
 }
 
+// A view is who a feed is rendered for: the public, or a subscriber whose
+// token prefixes every URL of the feed.
+type view struct {
+	prefix      string // "" for the public; "/s/{token}" for a subscriber
+	summary     bool   // items carry their summary only
+	attribution bool   // own items end with a line crediting the outlet
+	private     bool   // Cache-Control: private
+}
+
+// key distinguishes the view in cache keys.
+func (v view) key() string {
+	return fmt.Sprintf("%s\x00%t%t", v.prefix, v.summary, v.attribution)
+}
+
+// publicView is what feeds without a token carry.
+func (s *Server) publicView() view {
+	return view{summary: s.cfg.PublicContent == feed.PlanSummary}
+}
+
 // handleSiteFeed serves /feed.{rss,atom,json}: every article.
 func (s *Server) handleSiteFeed(ext string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, "", ext)
+		s.serveFeed(w, r, s.publicView(), "", ext)
 	}
 }
 
@@ -91,25 +114,29 @@ func (s *Server) handleSiteFeed(ext string) http.HandlerFunc {
 // tag or several joined by "+" (articles carrying all of them).
 func (s *Server) handleTagFeed(ext string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, r.PathValue("slugs"), ext)
+		s.serveFeed(w, r, s.publicView(), r.PathValue("slugs"), ext)
 	}
 }
 
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, slugs, ext string) {
+// serveFeed answers a feed request and reports whether it was a 304.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs, ext string) bool {
 	fq, err := parseFeedQuery(r.URL.Query())
 	if err != nil {
 		s.textError(w, r, err)
-		return
+		return false
 	}
-	key := ext + "\x00" + slugs + "\x00" + fq.encode()
+	key := v.key() + "\x00" + ext + "\x00" + slugs + "\x00" + fq.encode()
 	e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
-		return s.buildFeed(r.Context(), slugs, formats[ext], fq)
+		return s.buildFeed(r.Context(), v, slugs, formats[ext], fq)
 	})
 	if err != nil {
 		s.textError(w, r, err)
-		return
+		return false
 	}
-	serveCached(w, r, e, s.cfg.FeedMaxAge)
+	if e.status == http.StatusOK {
+		s.setFeedLinks(w.Header(), v, slugs, ext, fq) // WebSub discovery, on 304s too
+	}
+	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
 }
 
 // A frame is what every document of one feed shares, whatever the page:
@@ -117,19 +144,20 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, slugs, ext st
 type frame struct {
 	rf     *render.Feed
 	filter feed.ArticleFilter
-	base   string // "/" or "/tags/a+b/", before "feed.atom" or "archive/..."
+	base   string // "/" or "/tags/a+b/" after the view's prefix, before "feed.atom" or "archive/..."
+	view   view
 }
 
 // newFrame resolves the tags in slugs ("" for the whole site) and fills in
 // the feed's metadata. For an unknown tag or an outdated spelling it returns
 // instead the 404 or the redirect (to the same document under base).
-func (s *Server) newFrame(ctx context.Context, slugs, doc string, fq feedQuery) (*frame, *cachedFeed, error) {
+func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq feedQuery) (*frame, *cachedFeed, error) {
 	site := s.store.Site()
 	names, err := s.store.TagNames(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	fr := &frame{base: "/", filter: feed.ArticleFilter{Origin: fq.origin}}
+	fr := &frame{base: v.prefix + "/", filter: feed.ArticleFilter{Origin: fq.origin}, view: v}
 	fr.rf = &render.Feed{
 		ID:          site.TagURI("feed:all"),
 		Title:       s.cfg.Title,
@@ -151,7 +179,7 @@ func (s *Server) newFrame(ctx context.Context, slugs, doc string, fq feedQuery) 
 		if err != nil {
 			return nil, nil, err
 		}
-		fr.base = "/tags/" + canonical + "/"
+		fr.base = v.prefix + "/tags/" + canonical + "/"
 		if canonical != slugs {
 			return nil, &cachedFeed{status: http.StatusMovedPermanently, location: s.abs(fr.base+doc) + fq.encode()}, nil
 		}
@@ -177,8 +205,23 @@ func (s *Server) newFrame(ctx context.Context, slugs, doc string, fq feedQuery) 
 	return fr, nil, nil
 }
 
-// render writes the frame's feed with items in format f.
+// render writes the frame's feed with items in format f, as its view asks.
 func (fr *frame) render(f format, items []feed.Article) (*cachedFeed, error) {
+	if fr.view.summary || fr.view.attribution {
+		items = slices.Clone(items)
+		for i := range items {
+			a := &items[i]
+			if fr.view.summary {
+				if a.Summary == "" {
+					a.Summary = a.Title
+				}
+				a.Content = ""
+			} else if a.Origin != feed.OriginExternal {
+				a.Content += fmt.Sprintf(`<p class="attribution">First published by %s: <a href="%s">%s</a></p>`,
+					html.EscapeString(fr.rf.Author), html.EscapeString(fr.rf.Link(a)), html.EscapeString(fr.rf.Link(a)))
+			}
+		}
+	}
 	fr.rf.Items = items
 	var lastMod time.Time
 	for _, a := range items {
@@ -196,14 +239,15 @@ func (fr *frame) render(f format, items []feed.Article) (*cachedFeed, error) {
 
 // buildFeed renders one page of a feed (the newest articles on page 1), or
 // the redirect or not-found answer for it.
-func (s *Server) buildFeed(ctx context.Context, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
+func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
 	doc := "feed." + f.ext
-	fr, early, err := s.newFrame(ctx, slugs, doc, fq)
+	fr, early, err := s.newFrame(ctx, v, slugs, doc, fq)
 	if fr == nil {
 		return early, err
 	}
 	path := fr.base + doc
 	fr.rf.SelfURL = s.abs(path) + fq.encode()
+	fr.rf.HubURL = s.hubURL(v, fq)
 	fr.filter.Limit, fr.filter.Offset = fq.limit, (fq.page-1)*fq.limit
 	arts, err := s.store.Articles(ctx, fr.filter)
 	if err != nil {
@@ -211,6 +255,12 @@ func (s *Server) buildFeed(ctx context.Context, slugs string, f format, fq feedQ
 	}
 	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fq); err != nil {
 		return nil, err
+	}
+	if f.ext == "atom" && fq.page == 1 {
+		// Deleted articles leave at:deleted-entry tombstones for a while.
+		if fr.rf.Deleted, err = s.deletedEntries(ctx, fr.filter); err != nil {
+			return nil, err
+		}
 	}
 	return fr.render(f, arts)
 }
@@ -289,8 +339,9 @@ func (s *Server) articleURL(a *feed.Article) string {
 }
 
 // serveCached writes a cached answer with its validators, honouring
-// conditional requests, gzip and HEAD.
-func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge time.Duration) {
+// conditional requests, gzip and HEAD, and reports whether it answered 304.
+// A private answer may be kept by the reader but by no shared cache.
+func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge time.Duration, private bool) bool {
 	h := w.Header()
 	switch e.status {
 	case http.StatusOK:
@@ -299,40 +350,49 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge t
 			h.Set("Cache-Control", "public, max-age=3600")
 		}
 		http.Redirect(w, r, e.location, e.status)
-		return
+		return false
 	default:
 		h.Set("Content-Type", e.contentType)
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Content-Length", strconv.Itoa(len(e.body)))
 		w.WriteHeader(e.status)
 		w.Write(e.body)
-		return
+		return false
 	}
-	body, etag := e.body, e.etag
-	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	if gz {
-		body, etag = e.gz, e.etag[:len(e.etag)-1]+`-gz"`
-		h.Set("Content-Encoding", "gzip")
+	// The header values are prepared once per entry (see cachedFeed.prepare):
+	// a poll of an unchanged feed then costs no formatting.
+	hv := &e.identity
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		hv = &e.gzipped
+		h["Content-Encoding"] = hv.encoding
 	}
-	h.Set("Content-Type", e.contentType)
-	h.Set("ETag", etag)
-	if !e.lastMod.IsZero() {
-		h.Set("Last-Modified", e.lastMod.Format(http.TimeFormat))
+	h["Content-Type"] = e.ctype
+	h["Etag"] = hv.etag
+	if e.lastModText != nil {
+		h["Last-Modified"] = e.lastModText
 	}
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge.Seconds())))
-	h.Set("Vary", "Accept-Encoding")
+	scope := "public, max-age="
+	if private {
+		scope = "private, max-age="
+	}
+	h["Cache-Control"] = []string{scope + strconv.Itoa(int(maxAge.Seconds()))}
+	h["Vary"] = varyEncoding
+	body := hv.body
 	if notModified(r, e) {
 		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return true
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = hv.length
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
-		return
+		return false
 	}
 	w.Write(body)
+	return false
 }
+
+var varyEncoding = []string{"Accept-Encoding"}
 
 // notModified applies If-None-Match, or when it is absent If-Modified-Since
 // (RFC 9110, section 13.2.2). Either encoding's ETag matches: they name the

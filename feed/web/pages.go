@@ -209,6 +209,9 @@ func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	views := s.tagViews(tags)
+	if s.cfg.PublicContent == feed.PlanSummary {
+		a.Content = "" // the page shows the summary; subscribers' feeds carry the text
+	}
 	v := s.articleView(a, views)
 	p := s.newPage(a.Title, a.Summary)
 	p.Article = &v

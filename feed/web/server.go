@@ -32,8 +32,26 @@ type Store interface {
 	UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*feed.Tag, error)
 	DeleteTag(ctx context.Context, slug string) error
 	Authenticate(ctx context.Context, hash []byte) (*feed.Token, error)
+	Sources(ctx context.Context) ([]feed.Source, error)
+	Source(ctx context.Context, id int64) (*feed.Source, error)
+	CreateSource(ctx context.Context, s feed.Source) (*feed.Source, error)
+	UpdateSource(ctx context.Context, id int64, update func(*feed.Source) error) (*feed.Source, error)
+	DeleteSource(ctx context.Context, id int64) error
+	CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []byte) error
+	Subscribers(ctx context.Context) ([]feed.Subscriber, error)
+	Subscriber(ctx context.Context, name string) (*feed.Subscriber, error)
+	SubscriberByToken(ctx context.Context, hash []byte) (*feed.Subscriber, error)
+	RotateSubscriber(ctx context.Context, name string, hash []byte) error
+	RevokeSubscriber(ctx context.Context, name string) error
+	AddUsage(ctx context.Context, usage map[int64]feed.Usage) error
 	Version(ctx context.Context) (int64, error)
 	Site() feed.Site
+	// Search, polling, the change log and version history (see
+	// search.go and changes.go).
+	ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.ArticlePage, error)
+	Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error)
+	Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.Tombstone, error)
+	ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error)
 }
 
 // Config holds what the server needs to know about its deployment.
@@ -47,6 +65,9 @@ type Config struct {
 	// Location is the newsroom's time zone, for dates on pages and
 	// date-only values sent to the API.
 	Location *time.Location
+	// PublicContent is what feeds without a subscriber token carry:
+	// feed.PlanFull (the default) or feed.PlanSummary.
+	PublicContent feed.Plan
 	// FeedMaxAge is the Cache-Control max-age of feeds.
 	FeedMaxAge time.Duration
 	// StaleAfter bounds how long a cached feed may miss a change made by
@@ -55,6 +76,15 @@ type Config struct {
 	StaleAfter time.Duration
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// HubURLs are the WebSub hubs feeds advertise: in Link headers all of
+	// them, in the document (rel="hub", JSON Feed "hubs") the first.
+	HubURLs []string
+	// Hub, when set, takes WebSub requests at /websub and hears of every
+	// write made through this server (see hub.go).
+	Hub Hub
+	// CheckSourceURL, when set, refuses source URLs that the poller would
+	// refuse to fetch (a private address, say), so the API can say so at once.
+	CheckSourceURL func(rawURL string) error
 }
 
 // Server is the http.Handler for everything herald serves.
@@ -64,6 +94,12 @@ type Server struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 	cache *feedCache
+	// patterns lists every route routes registered, in order: the route
+	// table, for tests to walk.
+	patterns []string
+
+	limits rateLimits // per subscriber
+	usage  usageLog   // per subscriber, until FlushUsage
 
 	rulesMu      sync.Mutex
 	rules        *rule.Set
@@ -109,8 +145,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/healthz" {
 		level = slog.LevelInfo
 	}
-	s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-		"status", rec.status, "duration", s.cfg.Now().Sub(start), "ua", r.UserAgent())
+	if !s.log.Enabled(r.Context(), level) {
+		return
+	}
+	s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", redactToken(r.URL.Path)),
+		slog.Int("status", rec.status), slog.Duration("duration", s.cfg.Now().Sub(start)), slog.String("ua", r.UserAgent()))
+}
+
+// redactToken hides the subscriber token of a /s/{token}/... path, which is
+// a secret, from the logs.
+func redactToken(path string) string {
+	rest, ok := strings.CutPrefix(path, "/s/")
+	if !ok {
+		return path
+	}
+	_, after, _ := strings.Cut(rest, "/")
+	return "/s/REDACTED/" + after
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.
@@ -136,7 +186,12 @@ func (s *Server) abs(path string) string {
 
 // invalidate makes cached feeds re-check the store at the next request; a
 // handler calls it after a write of its own.
-func (s *Server) invalidate() { s.cache.invalidate() }
+func (s *Server) invalidate() {
+	s.cache.invalidate()
+	if s.cfg.Hub != nil {
+		s.cfg.Hub.Notify()
+	}
+}
 
 // ruleSet returns the compiled tag rules, rebuilt when the content version
 // moves (a tag's rule may have changed in any process).

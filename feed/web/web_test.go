@@ -22,14 +22,21 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
-	db    *store.DB
-	srv   *httptest.Server
-	token string
-	now   time.Time
+	t       *testing.T
+	db      *store.DB
+	srv     *httptest.Server
+	token   string
+	now     time.Time
+	handler *web.Server
 }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith lets a test change the server's configuration.
+func newFixtureWith(t *testing.T, configure func(*web.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
@@ -47,8 +54,13 @@ func newFixture(t *testing.T) *fixture {
 	f.token = secret
 	f.srv = httptest.NewServer(nil)
 	base, _ := url.Parse(f.srv.URL)
-	f.srv.Config.Handler = web.New(db, web.Config{BaseURL: base, Title: "Test Desk", StaleAfter: time.Nanosecond,
-		Now: func() time.Time { return f.now }})
+	cfg := web.Config{BaseURL: base, Title: "Test Desk", StaleAfter: time.Nanosecond,
+		Now: func() time.Time { return f.now }}
+	if configure != nil {
+		configure(&cfg)
+	}
+	f.handler = web.New(db, cfg)
+	f.srv.Config.Handler = f.handler
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/net/html/charset"
+
+	"herald/feed"
+	"herald/store"
+)
+
+const sourceHelp = `Manage the external feeds herald fetches and republishes under its tags.
+
+  herald source list                      every source, with its state
+  herald source add URL [--name N] [--tag T]... [--every 30m] [--categories]
+  herald source show ID                   last attempt and success, HTTP status,
+                                          errors, next fetch, items stored
+  herald source disable ID | enable ID
+  herald source remove ID                 its articles stay published
+  herald source import FILE.opml [--tag T]...
+                                          outlines with an xmlUrl become sources;
+                                          their categories and the text of the
+                                          outlines around them become tags
+  herald source export                    every source as OPML, on stdout
+
+Sources on private or loopback addresses are refused unless
+--allow-private-sources is given (to serve and fetch as well).`
+
+func cmdSource(ctx context.Context, e *env, args []string) int {
+	var (
+		c            config
+		name         string
+		tags         multiFlag
+		every        time.Duration
+		categories   bool
+		allowPrivate bool
+	)
+	f := newFlags(e, "source", "[command] [args]", sourceHelp)
+	c.common(f)
+	f.StringVar(&name, "name", "", "with add: the source's name (default: the URL's host)")
+	f.Var(&tags, "tag", "with add and import: a tag slug or name for every item (repeatable)")
+	f.DurationVar(&every, "every", 0, "with add: how often to fetch it (default 30m)")
+	f.BoolVar(&categories, "categories", false, "with add: tag each item with its own categories too")
+	f.boolVar(&allowPrivate, "allow-private-sources", "HERALD_ALLOW_PRIVATE_SOURCES", false,
+		"allow sources on loopback, private, link-local and other non-public addresses")
+	if code := c.parse(f, args); code >= 0 {
+		return code
+	}
+	sub := f.Arg(0)
+	if sub == "" {
+		sub = "list"
+	}
+	rest := f.Args()[min(1, f.NArg()):]
+	want := map[string]int{"list": 0, "add": 1, "show": 1, "disable": 1, "enable": 1, "remove": 1, "import": 1, "export": 0}
+	if n, ok := want[sub]; !ok || len(rest) != n {
+		f.Usage()
+		return 2
+	}
+	var extra []string
+	for _, t := range tags {
+		slug := feed.Slugify(t)
+		if !feed.ValidSlug(slug) {
+			fmt.Fprintf(e.stderr, "herald source: --tag %q is not a tag name\n", t)
+			return 2
+		}
+		extra = append(extra, slug)
+	}
+	var id int64
+	switch sub {
+	case "show", "disable", "enable", "remove":
+		var err error
+		if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil || id < 1 {
+			fmt.Fprintf(e.stderr, "herald source %s: %q is not a source ID (see herald source list)\n", sub, rest[0])
+			return 2
+		}
+	}
+	db, err := c.open(ctx)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer db.Close()
+	guard := pollFlags{allowPrivate: allowPrivate}
+
+	switch sub {
+	case "list":
+		srcs, err := db.Sources(ctx)
+		if err != nil {
+			return fail(e, err)
+		}
+		listSources(e.stdout, srcs, c.loc)
+	case "add":
+		s := feed.Source{URL: strings.TrimSpace(rest[0]), Name: name, Tags: extra, Every: every,
+			Enabled: true, UseCategories: categories}
+		if s.Name == "" {
+			if u, err := url.Parse(s.URL); err == nil {
+				s.Name = u.Hostname()
+			}
+		}
+		if err := s.Validate(); err != nil {
+			return fail(e, fmt.Errorf("source %s: %w", s.URL, err))
+		}
+		if err := guard.checkSourceURL(s.URL); err != nil {
+			return fail(e, fmt.Errorf("source %s: %w", s.URL, err))
+		}
+		created, err := db.CreateSource(ctx, s)
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprint(e.stdout, describeSource(created, c.loc))
+		fmt.Fprintln(e.stderr, `It is fetched by herald serve within a minute, or now by "herald fetch --source `+strconv.FormatInt(created.ID, 10)+`".`)
+	case "show":
+		s, err := db.Source(ctx, id)
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprint(e.stdout, describeSource(s, c.loc))
+	case "disable", "enable":
+		s, err := db.SetSourceEnabled(ctx, id, sub == "enable")
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "source %d (%s): %sd\n", s.ID, s.Name, sub)
+	case "remove":
+		s, err := db.Source(ctx, id)
+		if err != nil {
+			return fail(e, err)
+		}
+		if err := db.DeleteSource(ctx, id); err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "removed source %d (%s); its %d articles stay published\n", id, s.Name, s.Items)
+	case "import":
+		return importOPML(ctx, e, db, rest[0], extra, guard)
+	case "export":
+		srcs, err := db.Sources(ctx)
+		if err != nil {
+			return fail(e, err)
+		}
+		if err := writeOPML(e.stdout, srcs, time.Now()); err != nil {
+			return fail(e, err)
+		}
+	}
+	return 0
+}
+
+func listSources(w io.Writer, srcs []feed.Source, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tITEMS\tLAST ATTEMPT\tNEXT FETCH\tNAME\tURL")
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+	for _, s := range srcs {
+		state := "new"
+		switch {
+		case !s.Enabled:
+			state = "disabled"
+		case s.ConsecutiveErrors > 0:
+			state = fmt.Sprintf("failing (%d)", s.ConsecutiveErrors)
+		case s.LastStatus != 0:
+			state = "ok " + strconv.Itoa(s.LastStatus)
+		}
+		next := when(s.NextFetch)
+		if !s.Enabled {
+			next = "-"
+		} else if s.NextFetch.IsZero() {
+			next = "now"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, state, s.Items, when(s.LastAttempt), next, s.Name, s.URL)
+	}
+	tw.Flush()
+}
+
+// OPML, as feed readers exchange subscription lists.
+type opmlDoc struct {
+	XMLName xml.Name      `xml:"opml"`
+	Version string        `xml:"version,attr"`
+	Title   string        `xml:"head>title"`
+	Created string        `xml:"head>dateCreated,omitempty"`
+	Outline []opmlOutline `xml:"body>outline"`
+}
+
+type opmlOutline struct {
+	Text     string        `xml:"text,attr"`
+	Title    string        `xml:"title,attr,omitempty"`
+	Type     string        `xml:"type,attr,omitempty"`
+	XMLURL   string        `xml:"xmlUrl,attr,omitempty"`
+	HTMLURL  string        `xml:"htmlUrl,attr,omitempty"`
+	Category string        `xml:"category,attr,omitempty"`
+	Outline  []opmlOutline `xml:"outline"`
+}
+
+// maxOPML bounds the size of an OPML file read.
+const maxOPML = 10 << 20
+
+// readOPML reads the sources an OPML file lists: each outline with an
+// xmlUrl, tagged with its categories (each part of each "/a/b" path) and the
+// text of the outlines it sits in.
+func readOPML(r io.Reader) ([]feed.Source, error) {
+	dec := xml.NewDecoder(io.LimitReader(r, maxOPML))
+	dec.CharsetReader = charset.NewReaderLabel
+	var doc opmlDoc
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	var out []feed.Source
+	var walk func(outlines []opmlOutline, parents []string)
+	walk = func(outlines []opmlOutline, parents []string) {
+		for _, o := range outlines {
+			label := strings.TrimSpace(o.Title)
+			if label == "" {
+				label = strings.TrimSpace(o.Text)
+			}
+			if u := strings.TrimSpace(o.XMLURL); u != "" {
+				s := feed.Source{URL: u, Name: label, Enabled: true, Tags: slices.Clone(parents)}
+				for cat := range strings.SplitSeq(o.Category, ",") {
+					for part := range strings.SplitSeq(cat, "/") {
+						if slug := feed.Slugify(part); slug != "" {
+							s.Tags = append(s.Tags, slug)
+						}
+					}
+				}
+				out = append(out, s)
+			}
+			if len(o.Outline) > 0 {
+				tags := parents
+				if slug := feed.Slugify(label); slug != "" && o.XMLURL == "" {
+					tags = append(slices.Clone(parents), slug)
+				}
+				walk(o.Outline, tags)
+			}
+		}
+	}
+	walk(doc.Outline, nil)
+	return out, nil
+}
+
+func importOPML(ctx context.Context, e *env, db *store.DB, path string, extra []string, guard pollFlags) int {
+	file, err := os.Open(path)
+	if err != nil {
+		return fail(e, err)
+	}
+	srcs, err := readOPML(file)
+	file.Close()
+	if err != nil {
+		return fail(e, fmt.Errorf("import %s: %w", path, err))
+	}
+	var added, present, failed int
+	for _, s := range srcs {
+		s.Tags = append(s.Tags, extra...)
+		if s.Name == "" {
+			if u, err := url.Parse(s.URL); err == nil {
+				s.Name = u.Hostname()
+			}
+		}
+		err := s.Validate()
+		if err == nil {
+			err = guard.checkSourceURL(s.URL)
+		}
+		if err == nil {
+			_, err = db.CreateSource(ctx, s)
+		}
+		switch {
+		case errors.Is(err, feed.ErrConflict):
+			present++
+		case err != nil:
+			if ctx.Err() != nil {
+				return fail(e, ctx.Err())
+			}
+			failed++
+			fmt.Fprintf(e.stderr, "error: import %s: source %s: %v\n", path, s.URL, err)
+		default:
+			added++
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d outlines: %d sources added, %d already present, %d failed\n", len(srcs), added, present, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// writeOPML writes srcs as an OPML 2.0 subscription list, with each source's
+// tags as its categories, which import reads back.
+func writeOPML(w io.Writer, srcs []feed.Source, now time.Time) error {
+	doc := opmlDoc{Version: "2.0", Title: "herald sources", Created: now.UTC().Format(time.RFC1123Z)}
+	for _, s := range srcs {
+		o := opmlOutline{Text: s.Name, Title: s.Name, Type: "rss", XMLURL: s.URL}
+		for i, t := range s.Tags {
+			if i > 0 {
+				o.Category += ","
+			}
+			o.Category += "/" + t
+		}
+		doc.Outline = append(doc.Outline, o)
+	}
+	out, err := xml.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, out)
+	return err
+}
+
+// describeSource is one source as show prints it.
+func describeSource(s *feed.Source, loc *time.Location) string {
+	var b strings.Builder
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	line := func(k, format string, args ...any) {
+		fmt.Fprintf(&b, "  %-19s "+format+"\n", append([]any{k + ":"}, args...)...)
+	}
+	fmt.Fprintf(&b, "source %d: %s\n", s.ID, s.Name)
+	line("url", "%s", s.URL)
+	line("enabled", "%s", yesNo(s.Enabled))
+	line("tags", "%s", orNone(strings.Join(s.Tags, ", ")))
+	line("every", "%v", s.Interval())
+	line("item categories", "%s", map[bool]string{true: "become tags", false: "ignored"}[s.UseCategories])
+	line("items stored", "%d", s.Items)
+	line("last attempt", "%s", when(s.LastAttempt))
+	line("last success", "%s", when(s.LastSuccess))
+	status := "-"
+	if s.LastStatus != 0 {
+		status = strconv.Itoa(s.LastStatus)
+	}
+	line("http status", "%s", status)
+	line("consecutive errors", "%d", s.ConsecutiveErrors)
+	line("last error", "%s", orNone(s.LastError))
+	next := when(s.NextFetch)
+	switch {
+	case !s.Enabled:
+		next = "never (disabled)"
+	case s.NextFetch.IsZero():
+		next = "as soon as possible"
+	}
+	line("next fetch", "%s", next)
+	if s.PendingURL != "" {
+		line("moving to", "%s (permanent redirect seen %d times)", s.PendingURL, s.PendingCount)
+	}
+	if s.ETag != "" || s.LastModified != "" {
+		line("validators", "%s", strings.TrimSpace("etag "+orNone(s.ETag)+", last-modified "+orNone(s.LastModified)))
+	}
+	line("created", "%s", when(s.Created))
+	return b.String()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"herald/feed"
+	"herald/feed/web"
+)
+
+const subscriberHelp = `Manage subscriber and partner feed tokens. A token goes in the feed URL,
+/s/TOKEN/tags/SLUG/feed.atom, so it works in every feed reader; its plan
+decides whether the feeds carry full text (see serve --public-content).
+
+  herald subscriber add NAME [--plan full|summary] [--tags a,b] [--rate N] [--attribution]
+  herald subscriber list
+  herald subscriber rotate NAME      a new token; the old one stops working
+  herald subscriber revoke NAME      the token answers 403 from now on
+  herald subscriber usage [NAME]     polls, 304s, last seen, user agents
+
+Usage is counted in memory by herald serve and stored every 30 seconds.`
+
+func cmdSubscriber(ctx context.Context, e *env, args []string) int {
+	var (
+		c           config
+		plan, tags  string
+		rate        int
+		attribution bool
+	)
+	f := newFlags(e, "subscriber", "[command] [args]", subscriberHelp)
+	c.common(f)
+	f.StringVar(&plan, "plan", "full", "with add: full or summary")
+	f.StringVar(&tags, "tags", "", "with add: comma-separated tag slugs the token is limited to (default: every feed)")
+	f.IntVar(&rate, "rate", 0, "with add: requests per minute the token may make; 0 for no cap")
+	f.BoolVar(&attribution, "attribution", false, "with add: end each of the outlet's items with a credit line linking to its page")
+	if code := c.parse(f, args); code >= 0 {
+		return code
+	}
+	sub := f.Arg(0)
+	rest := f.Args()[min(1, f.NArg()):]
+	want := map[string][2]int{"add": {1, 1}, "list": {0, 0}, "rotate": {1, 1}, "revoke": {1, 1}, "usage": {0, 1}}
+	n, ok := want[sub]
+	if !ok || len(rest) < n[0] || len(rest) > n[1] {
+		f.Usage()
+		return 2
+	}
+	db, err := c.open(ctx)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer db.Close()
+	printToken := func(s *feed.Subscriber, secret string) {
+		path := "/s/" + secret + "/feed.atom"
+		if len(s.Tags) > 0 {
+			path = "/s/" + secret + "/tags/" + s.Tags[0] + "/feed.atom"
+		}
+		fmt.Fprintf(e.stderr, "Subscriber %q (%s plan). The token is shown only now:\n", s.Name, s.Plan)
+		fmt.Fprintln(e.stdout, secret)
+		fmt.Fprintf(e.stderr, "Feed address: %s%s\n", c.base, path)
+	}
+	switch sub {
+	case "add":
+		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: rate, Attribution: attribution}
+		for t := range strings.SplitSeq(tags, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				s.Tags = append(s.Tags, feed.Slugify(t))
+			}
+		}
+		secret, hash := web.NewFeedToken()
+		if err := db.CreateSubscriber(ctx, s, hash); err != nil {
+			return fail(e, err)
+		}
+		printToken(s, secret)
+	case "rotate":
+		secret, hash := web.NewFeedToken()
+		if err := db.RotateSubscriber(ctx, rest[0], hash); err != nil {
+			return fail(e, err)
+		}
+		s, err := db.Subscriber(ctx, rest[0])
+		if err != nil {
+			return fail(e, err)
+		}
+		printToken(s, secret)
+	case "revoke":
+		if err := db.RevokeSubscriber(ctx, rest[0]); err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "revoked subscriber %q\n", rest[0])
+	case "list":
+		subs, err := db.Subscribers(ctx)
+		if err != nil {
+			return fail(e, err)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tPLAN\tTAGS\tRATE/MIN\tPOLLS\tLAST SEEN\tSTATUS")
+		for _, s := range subs {
+			status := "active"
+			if !s.Revoked.IsZero() {
+				status = "revoked " + s.Revoked.Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, s.Plan, orAll(s.Tags), rateText(s.RatePerMinute),
+				s.Usage.Polls, orDash(s.Usage.LastSeen), status)
+		}
+		tw.Flush()
+	case "usage":
+		var subs []feed.Subscriber
+		if len(rest) == 1 {
+			s, err := db.Subscriber(ctx, rest[0])
+			if err != nil {
+				return fail(e, err)
+			}
+			subs = []feed.Subscriber{*s}
+		} else if subs, err = db.Subscribers(ctx); err != nil {
+			return fail(e, err)
+		}
+		for _, s := range subs {
+			u := s.Usage
+			fmt.Fprintf(e.stdout, "%s: %d polls, %d not modified (304), last seen %s\n", s.Name, u.Polls, u.NotModified, orDash(u.LastSeen))
+			agents := slices.SortedFunc(maps.Keys(u.UserAgents), func(a, b string) int { return int(u.UserAgents[b] - u.UserAgents[a]) })
+			for _, ua := range agents {
+				fmt.Fprintf(e.stdout, "  %6d  %s\n", u.UserAgents[ua], ua)
+			}
+		}
+	}
+	return 0
+}
+
+func orAll(tags []string) string {
+	if len(tags) == 0 {
+		return "(all)"
+	}
+	return strings.Join(tags, ",")
+}
+
+func rateText(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}

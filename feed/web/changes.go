@@ -1,0 +1,150 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/feed"
+)
+
+// tombstoneAge is how long a deleted article stays in Atom feeds as an
+// at:deleted-entry (RFC 6721). Feeds are rebuilt when content changes, so
+// one may stay a while longer in a feed that nothing else changes.
+const tombstoneAge = 30 * 24 * time.Hour
+
+// maxTombstones bounds the deleted entries of one feed document.
+const maxTombstones = 100
+
+// deletedEntries returns the tombstones an Atom feed selecting filter's
+// tags and origin carries: the articles with those tags deleted in the last
+// tombstoneAge.
+func (s *Server) deletedEntries(ctx context.Context, filter feed.ArticleFilter) ([]feed.Tombstone, error) {
+	return s.store.Tombstones(ctx, feed.TombstoneFilter{
+		Tags:   filter.Tags,
+		Origin: filter.Origin,
+		Since:  s.cfg.Now().Add(-tombstoneAge),
+		Limit:  maxTombstones,
+	})
+}
+
+// changeList is the body of GET /api/changes.
+type changeList struct {
+	Changes    []feed.ArticleChange `json:"changes"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+	HasMore    bool                 `json:"has_more"`
+}
+
+// handleChangeList serves GET /api/changes?cursor=&limit=: the change log,
+// in commit order. A client keeps the last next_cursor and asks again later
+// for what happened since.
+func (s *Server) handleChangeList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := parseLimit(q)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	page, err := s.store.Changes(r.Context(), q.Get("cursor"), limit)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeList(w, r, changeList{Changes: nonNil(page.Changes), NextCursor: page.NextCursor, HasMore: page.More},
+		page.More, page.NextCursor)
+}
+
+// versionList is the body of GET /api/articles/{id}/versions.
+type versionList struct {
+	ID       string                `json:"id"`
+	Versions []feed.ArticleVersion `json:"versions"`
+}
+
+// handleArticleVersions serves GET /api/articles/{id}/versions?limit=: the
+// versions of an article's content, the current one first.
+func (s *Server) handleArticleVersions(w http.ResponseWriter, r *http.Request) {
+	limit, err := parseLimit(r.URL.Query())
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	vs, err := s.store.ArticleVersions(r.Context(), id, limit)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if s.withholdContent(r) {
+		for i := range vs {
+			vs[i].Article.Content = ""
+		}
+	}
+	s.writeList(w, r, versionList{ID: id, Versions: vs}, false, "")
+}
+
+// parseLimit reads ?limit=, which defaults to feed.DefaultLimit.
+func parseLimit(q url.Values) (int, error) {
+	s := q.Get("limit")
+	if s == "" {
+		return feed.DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > feed.MaxLimit {
+		return 0, errorf(http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(feed.MaxLimit))
+	}
+	return n, nil
+}
+
+// writeList answers a GET of a list. The body carries a strong ETag, the
+// hash of its bytes, and a matching If-None-Match gets 304; clients may
+// keep it but must ask again (no-cache). When more is set, a Link header
+// points at the next page: this request's URL with cursor set to next.
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, body any, more bool, next string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(body); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Vary", "Authorization") // with --public-content summary, a token adds the text
+	if more && next != "" {
+		q := r.URL.Query()
+		q.Set("cursor", next)
+		h.Set("Link", "<"+s.abs(r.URL.Path)+"?"+q.Encode()+`>; rel="next"`)
+	}
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// etagMatches applies an If-None-Match header to a strong ETag, with the
+// weak comparison RFC 9110 prescribes for it.
+func etagMatches(inm, etag string) bool {
+	for tag := range strings.SplitSeq(inm, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,245 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"herald/feed"
+	"herald/feed/websub"
+)
+
+// Hub is the WebSub hub that /websub hands requests to (*websub.Hub has it).
+type Hub interface {
+	// Request takes a request whose topics are feeds here.
+	Request(ctx context.Context, r websub.Request) error
+	// Notify says that published content may have changed.
+	Notify()
+}
+
+// maxHubForm caps the body of a request to the hub.
+const maxHubForm = 64 << 10
+
+// handleHubRequest serves POST /websub: subscribe and unsubscribe requests
+// (W3C WebSub, section 5.1), answered 202 before the hub verifies intent with
+// a GET to the callback, and publish pings, answered 204. A bad request is a
+// 400 whose plain-text body names the hub.* parameter at fault.
+func (s *Server) handleHubRequest(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Hub == nil {
+		s.textError(w, r, errorf(http.StatusNotFound, "this site runs no WebSub hub"))
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		s.textError(w, r, errorf(http.StatusUnsupportedMediaType, "a WebSub request is a form: Content-Type: application/x-www-form-urlencoded"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxHubForm)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			err = errorf(http.StatusBadRequest, "the body is not a form: "+err.Error())
+		}
+		s.textError(w, r, err)
+		return
+	}
+	req, err := websub.ParseRequest(r.PostForm)
+	if err == nil && req.Secret != "" && !s.secureRequest(r) {
+		err = feed.Invalid("hub.secret", "must be sent over HTTPS (over plain HTTP, only from this machine)")
+	}
+	if err == nil {
+		err = s.checkTopics(r.Context(), req)
+	}
+	if err == nil {
+		err = s.cfg.Hub.Request(r.Context(), req)
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, feed.ErrInvalid):
+		s.textError(w, r, errorf(http.StatusBadRequest, err.Error()))
+		return
+	case errors.Is(err, websub.ErrBusy):
+		w.Header().Set("Retry-After", "60")
+		s.textError(w, r, errorf(http.StatusServiceUnavailable, err.Error()+"; try again in a minute"))
+		return
+	default:
+		s.textError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if req.Mode == websub.Publish {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintf(w, "Accepted: the hub will verify your intent to %s with a GET to the callback.\n", req.Mode)
+}
+
+// handleHubInfo answers GET /websub, which is for POSTs only.
+func (s *Server) handleHubInfo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "POST")
+	s.textError(w, r, errorf(http.StatusMethodNotAllowed,
+		"This is a WebSub hub (https://www.w3.org/TR/websub/): POST a form with hub.mode, hub.topic and hub.callback. "+
+			"Every feed here names its topic URL in Link: <...>; rel=\"self\"."))
+}
+
+// checkTopics refuses a request about topics that are not feeds here. An
+// unsubscribe needs only a topic of this site, existing or not, so that the
+// subscribers of a deleted tag can still leave.
+func (s *Server) checkTopics(ctx context.Context, req websub.Request) error {
+	switch req.Mode {
+	case websub.Unsubscribe:
+		_, _, _, err := s.parseTopic(req.Topic)
+		return err
+	case websub.Subscribe:
+		_, err := s.Topic(ctx, req.Topic)
+		return err
+	}
+	for _, t := range req.Topics {
+		if _, err := s.Topic(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// secureRequest reports whether a request's body was safe from eavesdroppers:
+// it came over TLS, or the site's public address is HTTPS (a proxy ended
+// TLS), or it came from this machine (tests, a local subscriber).
+func (s *Server) secureRequest(r *http.Request) bool {
+	if r.TLS != nil || s.cfg.BaseURL.Scheme == "https" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Topic returns the document of the public feed whose self URL is topic, as
+// GET serves it (same bytes, same ETag, from the same cache): it is what the
+// hub delivers. It first looks at the store's content version, so a change
+// made by another process is seen at once.
+//
+// Errors matching feed.ErrInvalid say that topic is not a feed here: another
+// site's URL, a page or archive rather than the feed, a tag that does not
+// exist, or a spelling that is not the canonical one (the message names it).
+func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error) {
+	slugs, ext, fq, err := s.parseTopic(topic)
+	if err != nil {
+		return websub.Content{}, err
+	}
+	v := s.publicView()
+	key := v.key() + "\x00" + ext + "\x00" + slugs + "\x00" + fq.encode() // as serveFeed's
+	s.cache.invalidate()
+	e, err := s.cache.get(ctx, key, func() (*cachedFeed, error) {
+		return s.buildFeed(ctx, v, slugs, formats[ext], fq)
+	})
+	if err != nil {
+		if status := statusOf(err); status < 500 {
+			return websub.Content{}, feed.Invalid("hub.topic", "%s", publicMessage(err, status))
+		}
+		return websub.Content{}, err
+	}
+	switch e.status {
+	case http.StatusOK:
+		return websub.Content{Body: e.body, ContentType: e.contentType, ETag: e.etag}, nil
+	case http.StatusMovedPermanently, http.StatusFound:
+		return websub.Content{}, feed.Invalid("hub.topic", "is not this feed's topic URL; subscribe to %s", e.location)
+	default:
+		msg, _, _ := strings.Cut(string(e.body), "\n")
+		return websub.Content{}, feed.Invalid("hub.topic", "is not a feed here: %s", strings.TrimSuffix(msg, "."))
+	}
+}
+
+// parseTopic reads a topic URL: the self URL of the site's feed or of a tag
+// feed, in one format, with the query that feed's self URL has.
+func (s *Server) parseTopic(topic string) (slugs, ext string, fq feedQuery, err error) {
+	notOurs := feed.Invalid("hub.topic", "is not a feed of this site; its feeds are %s, %s and the like",
+		s.abs("/feed.atom"), s.abs("/tags/")+"{tag}/feed.atom")
+	u, perr := url.Parse(topic)
+	if perr != nil || !strings.EqualFold(u.Scheme, s.cfg.BaseURL.Scheme) || !strings.EqualFold(u.Host, s.cfg.BaseURL.Host) {
+		return "", "", fq, notOurs
+	}
+	path, ok := strings.CutPrefix(u.Path, strings.TrimSuffix(s.cfg.BaseURL.Path, "/"))
+	if !ok {
+		return "", "", fq, notOurs
+	}
+	dir, doc, _ := strings.Cut(strings.TrimPrefix(path, "/"), "feed.")
+	ext = doc
+	if _, ok := formats[ext]; !ok {
+		return "", "", fq, notOurs
+	}
+	switch slugs, ok = strings.CutPrefix(dir, "tags/"); {
+	case dir == "":
+	case ok && strings.HasSuffix(slugs, "/") && len(slugs) > 1 && !strings.Contains(slugs[:len(slugs)-1], "/"):
+		slugs = slugs[:len(slugs)-1]
+	default:
+		return "", "", fq, notOurs
+	}
+	fq, err = parseFeedQuery(u.Query())
+	if err != nil {
+		return "", "", fq, feed.Invalid("hub.topic", "%s", publicMessage(err, statusOf(err)))
+	}
+	if fq.page > 1 {
+		first := fq
+		first.page = 1
+		return "", "", fq, feed.Invalid("hub.topic", "is a page of a feed; subscribe to its first page, %s", s.abs(path)+first.encode())
+	}
+	if q := fq.encode(); strings.TrimPrefix(q, "?") != u.RawQuery {
+		return "", "", fq, feed.Invalid("hub.topic", "is not this feed's topic URL; subscribe to %s", s.abs(path)+q)
+	}
+	return slugs, ext, fq, nil
+}
+
+// TopicURLs lists the topics an external hub hears about: the site's feeds
+// and each tag's, in every format.
+func (s *Server) TopicURLs(ctx context.Context) ([]string, error) {
+	tags, err := s.store.Tags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ext := range []string{"atom", "rss", "json"} {
+		out = append(out, s.abs("/feed."+ext))
+		for _, t := range tags {
+			out = append(out, s.abs("/tags/"+t.Slug+"/feed."+ext))
+		}
+	}
+	return out, nil
+}
+
+// hubURL is the hub a feed's body names (rel="hub", JSON Feed "hubs"): the
+// first of Config.HubURLs, for the first page of a public feed; the others
+// are no topics.
+func (s *Server) hubURL(v view, fq feedQuery) string {
+	if len(s.cfg.HubURLs) == 0 || v.prefix != "" || fq.page > 1 {
+		return ""
+	}
+	return s.cfg.HubURLs[0]
+}
+
+// setFeedLinks adds to a feed response the Link header of WebSub discovery
+// (section 4): every hub (rel="hub") and the feed's own URL (rel="self"), in
+// one header so that clients reading only the first Link see both.
+func (s *Server) setFeedLinks(h http.Header, v view, slugs, ext string, fq feedQuery) {
+	path := v.prefix + "/feed." + ext
+	if slugs != "" {
+		path = v.prefix + "/tags/" + slugs + "/feed." + ext
+	}
+	var links []string
+	if s.hubURL(v, fq) != "" {
+		for _, hub := range s.cfg.HubURLs {
+			links = append(links, "<"+hub+`>; rel="hub"`)
+		}
+	}
+	links = append(links, "<"+s.abs(path)+fq.encode()+`>; rel="self"`)
+	h.Add("Link", strings.Join(links, ", "))
+}

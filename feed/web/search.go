@@ -1,0 +1,155 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"herald/feed"
+)
+
+// searchTemplate is the search page, with the layout.
+var searchTemplate = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/search.html"))
+
+// searchPageSize is how many results one search page shows.
+const searchPageSize = 20
+
+// searchPage is what the search template gets: a page, and the search.
+type searchPage struct {
+	*page
+	Query    string
+	Action   string // where the form goes
+	Searched bool   // a query ran: show its results, even none
+	Problem  string // why the query could not run
+	Next     string // the next page of results
+}
+
+// normalQuery is the query of a request with its white space made single,
+// so that spellings that differ only in spaces share a cached feed.
+func normalQuery(r *http.Request) string {
+	return strings.Join(strings.Fields(r.URL.Query().Get("q")), " ")
+}
+
+// handleSearchPage serves /search?q=: the best matches first, a page at a
+// time, with the search's feeds offered for subscription.
+func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := normalQuery(r)
+	p := &searchPage{
+		page:   s.newPage("Search", "Search the articles of "+s.cfg.Title+"."),
+		Query:  q,
+		Action: s.abs("/search"),
+	}
+	p.Canonical = s.abs("/search")
+	status := http.StatusOK
+	if q != "" {
+		p.Heading = "Search: " + q
+		p.Canonical += "?" + url.Values{"q": {q}}.Encode()
+		res, err := s.store.ArticlePage(ctx, feed.ArticleFilter{Query: q, Limit: searchPageSize, Cursor: r.URL.Query().Get("cursor")})
+		var ve *feed.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			status = statusOf(err)
+			p.Problem = "This search cannot run: " + ve.Fields[0].String() + "."
+		case err != nil:
+			s.pageError(w, r, err)
+			return
+		default:
+			p.Searched = true
+			p.Feeds = s.searchFeedLinks(q)
+			tags, err := s.store.Tags(ctx)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			views := s.tagViews(tags)
+			for i := range res.Articles {
+				p.Articles = append(p.Articles, s.articleView(&res.Articles[i], views))
+			}
+			if res.More {
+				p.Next = s.abs("/search") + "?" + url.Values{"q": {q}, "cursor": {res.NextCursor}}.Encode()
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := searchTemplate.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// searchFeedLinks are the autodiscovery links of a search's feeds.
+func (s *Server) searchFeedLinks(q string) []feedLink {
+	query := "?" + url.Values{"q": {q}}.Encode()
+	title := s.cfg.Title + ": search “" + q + "”"
+	return []feedLink{
+		{"application/atom+xml", title + " (Atom)", s.abs("/search/feed.atom") + query, "Atom"},
+		{"application/rss+xml", title + " (RSS)", s.abs("/search/feed.rss") + query, "RSS"},
+		{"application/feed+json", title + " (JSON Feed)", s.abs("/search/feed.json") + query, "JSON Feed"},
+	}
+}
+
+// handleSearchFeed serves /search/feed.{rss,atom,json}?q=: a saved search
+// as a subscription, newest matches first, cached and validated like a tag
+// feed (?limit= and ?origin= as there).
+func (s *Server) handleSearchFeed(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.publicView()
+		q := normalQuery(r)
+		if q == "" {
+			s.textError(w, r, errorf(http.StatusBadRequest, "q is required: the search, as in /search/feed."+ext+"?q=cyber"))
+			return
+		}
+		fq, err := parseFeedQuery(r.URL.Query())
+		if err != nil {
+			s.textError(w, r, err)
+			return
+		}
+		fq.page = 1 // a search feed is not paged
+		key := v.key() + "\x00search\x00" + ext + "\x00" + q + "\x00" + fq.encode()
+		e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
+			return s.buildSearchFeed(r.Context(), v, q, formats[ext], fq)
+		})
+		if err != nil {
+			s.textError(w, r, err)
+			return
+		}
+		serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
+	}
+}
+
+// buildSearchFeed renders the feed of the search q.
+func (s *Server) buildSearchFeed(ctx context.Context, v view, q string, f format, fq feedQuery) (*cachedFeed, error) {
+	doc := "feed." + f.ext
+	fr, early, err := s.newFrame(ctx, v, "", doc, fq)
+	if fr == nil {
+		return early, err
+	}
+	params := url.Values{"q": {q}}
+	if fq.origin != "" {
+		params.Set("origin", string(fq.origin))
+	}
+	fr.rf.ID = s.store.Site().TagURI("feed:search?" + params.Encode())
+	if fq.limit != feed.DefaultLimit {
+		params.Set("limit", strconv.Itoa(fq.limit))
+	}
+	fr.rf.Title = s.cfg.Title + ": search “" + q + "”"
+	fr.rf.Description = "Articles matching the search “" + q + "”, newest first."
+	fr.rf.HomeURL = s.abs("/search") + "?" + url.Values{"q": {q}}.Encode()
+	fr.rf.SelfURL = s.abs(v.prefix+"/search/"+doc) + "?" + params.Encode()
+	fr.filter.Query, fr.filter.Order, fr.filter.Limit = q, feed.OrderPublished, fq.limit
+	arts, err := s.store.Articles(ctx, fr.filter)
+	if err != nil {
+		return nil, err
+	}
+	return fr.render(f, arts)
+}

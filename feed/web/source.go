@@ -1,0 +1,210 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/feed"
+)
+
+// sourceJSON is a source as the API shows it: feed.Source, with the poll
+// interval as a duration ("30m0s") rather than nanoseconds.
+type sourceJSON struct {
+	*feed.Source
+	Every string `json:"every"`
+}
+
+func showSource(s *feed.Source) sourceJSON {
+	return sourceJSON{Source: s, Every: s.Interval().String()}
+}
+
+// sourceInput is the body of POST and PATCH /api/sources: the fields a
+// person sets. Fields left out are left as they are (PATCH) or take their
+// defaults (POST: enabled, the default interval, the URL's host as name).
+type sourceInput struct {
+	URL           *string   `json:"url"`
+	Name          *string   `json:"name"`
+	Tags          *[]string `json:"tags"`
+	Every         *interval `json:"every"`
+	Enabled       *bool     `json:"enabled"`
+	UseCategories *bool     `json:"use_categories"`
+}
+
+// interval is a poll interval in JSON: a duration string ("30m", "2h") or
+// a number of seconds.
+type interval time.Duration
+
+func (d *interval) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("every: %q is not a duration such as \"30m\"", s)
+		}
+		*d = interval(v)
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("every: must be a duration such as \"30m\" or a number of seconds")
+	}
+	*d = interval(time.Duration(secs * float64(time.Second)))
+	return nil
+}
+
+// apply copies the fields in's sender set onto s.
+func (in *sourceInput) apply(s *feed.Source) {
+	if in.URL != nil {
+		s.URL = strings.TrimSpace(*in.URL)
+	}
+	if in.Name != nil {
+		s.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Tags != nil {
+		s.Tags = make([]string, 0, len(*in.Tags))
+		for _, t := range *in.Tags {
+			// A tag's name is taken for its slug; what does not slugify
+			// is kept, for validation to name.
+			if slug := feed.Slugify(t); slug != "" {
+				t = slug
+			}
+			s.Tags = append(s.Tags, t)
+		}
+	}
+	if in.Every != nil {
+		s.Every = time.Duration(*in.Every)
+	}
+	if in.Enabled != nil {
+		s.Enabled = *in.Enabled
+	}
+	if in.UseCategories != nil {
+		s.UseCategories = *in.UseCategories
+	}
+}
+
+// checkSourceURL refuses a URL the configured check refuses, as the url field.
+func (s *Server) checkSourceURL(raw string) error {
+	if s.cfg.CheckSourceURL == nil {
+		return nil
+	}
+	if err := s.cfg.CheckSourceURL(raw); err != nil {
+		return feed.Invalid("url", "%v", err)
+	}
+	return nil
+}
+
+// sourceID reads the {id} of a source path; a malformed one names no source.
+func sourceID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("source %q: %w", r.PathValue("id"), feed.ErrNotFound)
+	}
+	return id, nil
+}
+
+func (s *Server) handleSourceList(w http.ResponseWriter, r *http.Request) {
+	srcs, err := s.store.Sources(r.Context())
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	out := make([]sourceJSON, len(srcs))
+	for i := range srcs {
+		out[i] = showSource(&srcs[i])
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"sources": out})
+}
+
+func (s *Server) handleSourceGet(w http.ResponseWriter, r *http.Request) {
+	id, err := sourceID(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	src, err := s.store.Source(r.Context(), id)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, showSource(src))
+}
+
+// handleSourceCreate adds a source. The poller fetches it at its next look
+// for due sources.
+func (s *Server) handleSourceCreate(w http.ResponseWriter, r *http.Request) {
+	var in sourceInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	src := feed.Source{Enabled: true}
+	in.apply(&src)
+	if in.Name == nil {
+		if u, err := url.Parse(src.URL); err == nil {
+			src.Name = u.Hostname()
+		}
+	}
+	if err := src.Validate(); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if err := s.checkSourceURL(src.URL); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	created, err := s.store.CreateSource(r.Context(), src)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	path := "/api/sources/" + strconv.FormatInt(created.ID, 10)
+	w.Header().Set("Location", s.abs(path))
+	s.writeJSON(w, http.StatusCreated, showSource(created))
+}
+
+// handleSourceUpdate changes the fields of a source that the body names. A
+// new URL starts the source afresh: no validators, due at once.
+func (s *Server) handleSourceUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := sourceID(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	var in sourceInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	src, err := s.store.UpdateSource(r.Context(), id, func(src *feed.Source) error {
+		old := src.URL
+		in.apply(src)
+		if src.URL != old {
+			return s.checkSourceURL(src.URL)
+		}
+		return nil
+	})
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, showSource(src))
+}
+
+// handleSourceDelete removes a source. Its articles stay published.
+func (s *Server) handleSourceDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := sourceID(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if err := s.store.DeleteSource(r.Context(), id); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,300 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"herald/feed"
+)
+
+// Subscriber feeds: the same feeds under /s/{token}/, carrying what the
+// token's plan allows. The token is in the path so that it works in every
+// feed reader; responses are Cache-Control: private, so no shared cache
+// keeps one subscriber's full text for another.
+
+// subscriberAuth resolves the token in the path. It answers the request
+// itself (403, 429) and returns nil when the request may not go on.
+func (s *Server) subscriberAuth(w http.ResponseWriter, r *http.Request) *feed.Subscriber {
+	secret := r.PathValue("token")
+	sub, err := s.store.SubscriberByToken(r.Context(), feed.HashToken(secret))
+	switch {
+	case errors.Is(err, feed.ErrNotFound):
+		s.textError(w, r, errorf(http.StatusForbidden, "this feed token is not known; ask the newsroom for a new feed address"))
+		return nil
+	case err != nil:
+		s.textError(w, r, err)
+		return nil
+	case !sub.Revoked.IsZero():
+		s.textError(w, r, errorf(http.StatusForbidden, "this feed token has been revoked"))
+		return nil
+	}
+	if wait := s.limits.take(sub.ID, sub.RatePerMinute, s.cfg.Now()); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.textError(w, r, errorf(http.StatusTooManyRequests, fmt.Sprintf("this feed token is limited to %d requests a minute", sub.RatePerMinute)))
+		return nil
+	}
+	return sub
+}
+
+// subscriberView is how a subscriber's feeds are rendered.
+func subscriberView(secret string, sub *feed.Subscriber) view {
+	return view{prefix: "/s/" + secret, summary: sub.Plan == feed.PlanSummary, attribution: sub.Attribution, private: true}
+}
+
+// handleSubscriberFeed serves /s/{token}/feed.{ext} and
+// /s/{token}/tags/{slugs}/feed.{ext}.
+func (s *Server) handleSubscriberFeed(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sub := s.subscriberAuth(w, r)
+		if sub == nil || !s.subscriberMayRead(w, r, sub) {
+			return
+		}
+		notModified := s.serveFeed(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"), ext)
+		s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+	}
+}
+
+// handleSubscriberArchive serves the archive documents under /s/{token}/.
+func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request) {
+	sub := s.subscriberAuth(w, r)
+	if sub == nil || !s.subscriberMayRead(w, r, sub) {
+		return
+	}
+	notModified := s.serveArchive(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"))
+	s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+}
+
+// subscriberMayRead checks the feed's tags against the subscriber's plan.
+func (s *Server) subscriberMayRead(w http.ResponseWriter, r *http.Request, sub *feed.Subscriber) bool {
+	var slugs []string
+	if raw := r.PathValue("slugs"); raw != "" {
+		tags, _, err := s.resolveTags(r.Context(), raw)
+		if err != nil {
+			if !errors.Is(err, feed.ErrNotFound) {
+				s.textError(w, r, err)
+				return false
+			}
+			return true // the feed handler answers 404 with the list of tags
+		}
+		for _, t := range tags {
+			slugs = append(slugs, t.Slug)
+		}
+	}
+	if sub.Allows(slugs) {
+		return true
+	}
+	s.textError(w, r, errorf(http.StatusForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+
+		": use /s/{token}/tags/"+sub.Tags[0]+"/feed.atom"))
+	return false
+}
+
+// rateLimits keeps one token bucket per subscriber, in memory.
+type rateLimits struct {
+	mu      sync.Mutex
+	buckets map[int64]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// take spends one request of the subscriber's allowance and returns 0, or
+// how long to wait when there is none left. perMinute 0 means no limit.
+func (l *rateLimits) take(id int64, perMinute int, now time.Time) time.Duration {
+	if perMinute <= 0 {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[int64]*bucket{}
+	}
+	b, ok := l.buckets[id]
+	if !ok {
+		b = &bucket{tokens: float64(perMinute), last: now}
+		l.buckets[id] = b
+	}
+	rate := float64(perMinute) / float64(time.Minute)
+	b.tokens = min(float64(perMinute), b.tokens+float64(now.Sub(b.last))*rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0
+	}
+	return time.Duration((1 - b.tokens) / rate)
+}
+
+// usageLog gathers subscribers' usage in memory until FlushUsage stores it,
+// so that a poll costs no write.
+type usageLog struct {
+	mu sync.Mutex
+	m  map[int64]feed.Usage
+}
+
+func (u *usageLog) record(id int64, notModified bool, userAgent string, now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.m == nil {
+		u.m = map[int64]feed.Usage{}
+	}
+	e := u.m[id]
+	e.Polls++
+	if notModified {
+		e.NotModified++
+	}
+	e.LastSeen = now
+	if e.UserAgents == nil {
+		e.UserAgents = map[string]int64{}
+	}
+	if len(userAgent) > 200 {
+		userAgent = userAgent[:200]
+	}
+	if _, ok := e.UserAgents[userAgent]; ok || len(e.UserAgents) < 4*feed.MaxUserAgents {
+		e.UserAgents[userAgent]++
+	}
+	u.m[id] = e
+}
+
+func (u *usageLog) drain() map[int64]feed.Usage {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	m := u.m
+	u.m = nil
+	return m
+}
+
+// FlushUsage stores the subscriber usage gathered since the last flush. The
+// process running the server calls it now and then and when it stops.
+func (s *Server) FlushUsage(ctx context.Context) error {
+	pending := s.usage.drain()
+	if err := s.store.AddUsage(ctx, pending); err != nil {
+		// Keep the counts for the next try rather than lose them.
+		for id, u := range pending {
+			s.usage.merge(id, u)
+		}
+		return err
+	}
+	return nil
+}
+
+func (u *usageLog) merge(id int64, add feed.Usage) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.m == nil {
+		u.m = map[int64]feed.Usage{}
+	}
+	e := u.m[id]
+	e.Polls += add.Polls
+	e.NotModified += add.NotModified
+	if add.LastSeen.After(e.LastSeen) {
+		e.LastSeen = add.LastSeen
+	}
+	if e.UserAgents == nil {
+		e.UserAgents = map[string]int64{}
+	}
+	for k, v := range add.UserAgents {
+		e.UserAgents[k] += v
+	}
+	u.m[id] = e
+}
+
+// The subscriber API, for the newsroom: token-protected like other writes.
+
+// subscriberCreated is the answer to a create or rotate: the only time the
+// token is shown.
+type subscriberCreated struct {
+	*feed.Subscriber
+	Token   string `json:"token"`
+	FeedURL string `json:"feed_url"`
+}
+
+func (s *Server) created(sub *feed.Subscriber, secret string) subscriberCreated {
+	path := "/s/" + secret + "/feed.atom"
+	if len(sub.Tags) > 0 {
+		path = "/s/" + secret + "/tags/" + sub.Tags[0] + "/feed.atom"
+	}
+	return subscriberCreated{Subscriber: sub, Token: secret, FeedURL: s.abs(path)}
+}
+
+func (s *Server) handleSubscriberList(w http.ResponseWriter, r *http.Request) {
+	subs, err := s.store.Subscribers(r.Context())
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"subscribers": nonNil(subs)})
+}
+
+func (s *Server) handleSubscriberGet(w http.ResponseWriter, r *http.Request) {
+	sub, err := s.store.Subscriber(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, sub)
+}
+
+func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name          string    `json:"name"`
+		Plan          feed.Plan `json:"plan"`
+		Tags          []string  `json:"tags"`
+		RatePerMinute int       `json:"rate_per_minute"`
+		Attribution   bool      `json:"attribution"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	sub := &feed.Subscriber{Name: in.Name, Plan: in.Plan, Tags: in.Tags, RatePerMinute: in.RatePerMinute, Attribution: in.Attribution}
+	if sub.Plan == "" {
+		sub.Plan = feed.PlanFull
+	}
+	secret, hash := NewFeedToken()
+	if err := s.store.CreateSubscriber(r.Context(), sub, hash); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.abs("/api/subscribers/"+sub.Name))
+	s.writeJSON(w, http.StatusCreated, s.created(sub, secret))
+}
+
+func (s *Server) handleSubscriberRotate(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	secret, hash := NewFeedToken()
+	if err := s.store.RotateSubscriber(r.Context(), name, hash); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	sub, err := s.store.Subscriber(r.Context(), name)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, s.created(sub, secret))
+}
+
+func (s *Server) handleSubscriberRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.RevokeSubscriber(r.Context(), r.PathValue("name")); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// NewFeedToken returns a new subscriber token and its stored hash. Feed
+// tokens are longer-lived than API tokens and sit in URLs, so they have a
+// prefix of their own ("hrs_") and only URL-safe characters.
+func NewFeedToken() (secret string, hash []byte) {
+	api, _ := feed.NewTokenSecret()
+	secret = "hrs_" + strings.ToLower(strings.TrimPrefix(api, "hrd_"))
+	return secret, feed.HashToken(secret)
+}

@@ -1,0 +1,386 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"herald/feed"
+)
+
+const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_categories, s.etag, s.last_modified,
+	s.last_attempt, s.last_success, s.last_status, s.consecutive_errors, s.last_error, s.next_fetch,
+	s.pending_url, s.pending_count, s.created`
+
+// sourceItems counts a source's stored articles, along articles_source.
+const sourceItems = `(SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id)`
+
+// CreateSource stores a new source and returns it as stored: with its ID,
+// Created, and its tags without repeats. The poll status fields of s are
+// ignored; a new source is due at once. Enabled is stored as given.
+//
+// Errors: a *feed.ValidationError for bad fields; feed.ErrConflict when
+// another source has the same URL.
+func (db *DB) CreateSource(ctx context.Context, s feed.Source) (*feed.Source, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
+	}
+	out := feed.Source{
+		URL:           s.URL,
+		Name:          s.Name,
+		Tags:          uniqueTags(s.Tags),
+		Every:         s.Every.Truncate(time.Second),
+		Enabled:       s.Enabled,
+		UseCategories: s.UseCategories,
+		Created:       db.now(),
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO sources (url, name, tags, every, enabled, use_categories, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			out.URL, out.Name, tagsJSON(out.Tags), int64(out.Every/time.Second), out.Enabled, out.UseCategories,
+			toMicros(out.Created))
+		if isUnique(err) {
+			return fmt.Errorf("another source has this URL: %w", feed.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		out.ID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
+	}
+	return &out, nil
+}
+
+// Source returns the source with the given ID, with its Items count.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) Source(ctx context.Context, id int64) (*feed.Source, error) {
+	row := db.read.QueryRowContext(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s WHERE s.id = ?", id)
+	s, err := scanSource(row, true)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("source %d", id))
+	}
+	return s, nil
+}
+
+// Sources returns every source, by ID, with its Items count.
+func (db *DB) Sources(ctx context.Context) ([]feed.Source, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s ORDER BY s.id")
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	out, err := scanSources(rows, true)
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	return out, nil
+}
+
+// DueSources returns up to limit enabled sources whose next fetch is at or
+// before now, the longest overdue first; limit <= 0 means all of them. Their
+// Items are not counted (left 0): the poller has no use for them.
+func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.Source, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT "+sourceColumns+` FROM sources s
+		WHERE s.enabled AND s.next_fetch <= ? ORDER BY s.next_fetch, s.id LIMIT ?`, toMicros(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due sources: %w", err)
+	}
+	out, err := scanSources(rows, false)
+	if err != nil {
+		return nil, fmt.Errorf("due sources: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateSource changes the fields of the source with the given ID that a
+// person sets: update is called, inside the transaction, with the source as
+// stored, and what it leaves in URL, Name, Tags, Every, Enabled and
+// UseCategories is stored; its changes to other fields are ignored. An error
+// from update is returned as it is and changes nothing.
+//
+// A new URL starts afresh: its cache validators, pending redirect and error
+// count are cleared and it is due at once, as is a source being enabled.
+//
+// Errors: feed.ErrNotFound; a *feed.ValidationError for bad fields;
+// feed.ErrConflict when another source has the new URL.
+func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Source) error) (*feed.Source, error) {
+	var out *feed.Source
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s WHERE s.id = ?", id)
+		old, err := scanSource(row, true)
+		if errors.Is(err, sql.ErrNoRows) {
+			return feed.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		s := *old
+		s.Tags = slices.Clone(old.Tags)
+		if err := update(&s); err != nil {
+			return err
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		s.ID, s.Tags, s.Every = old.ID, uniqueTags(s.Tags), s.Every.Truncate(time.Second)
+		if s.URL != old.URL {
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = "", "", "", 0
+			s.ConsecutiveErrors, s.NextFetch = 0, time.Time{}
+		} else {
+			// Only the fields a person sets are theirs to change.
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = old.ETag, old.LastModified, old.PendingURL, old.PendingCount
+			s.ConsecutiveErrors, s.NextFetch = old.ConsecutiveErrors, old.NextFetch
+		}
+		if s.Enabled && !old.Enabled {
+			s.NextFetch = time.Time{}
+		}
+		s.LastAttempt, s.LastSuccess, s.LastStatus, s.LastError = old.LastAttempt, old.LastSuccess, old.LastStatus, old.LastError
+		s.Created, s.Items = old.Created, old.Items
+		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, name = ?, tags = ?, every = ?, enabled = ?,
+			use_categories = ?, etag = ?, last_modified = ?, pending_url = ?, pending_count = ?,
+			consecutive_errors = ?, next_fetch = ? WHERE id = ?`,
+			s.URL, s.Name, tagsJSON(s.Tags), int64(s.Every/time.Second), s.Enabled, s.UseCategories,
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, toMicros(s.NextFetch), id)
+		if isUnique(err) {
+			return fmt.Errorf("another source has the URL %s: %w", s.URL, feed.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		out = &s
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update source %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// SetSourceEnabled enables or disables the source with the given ID and
+// returns it as stored. A source being enabled is due at once.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*feed.Source, error) {
+	return db.UpdateSource(ctx, id, func(s *feed.Source) error {
+		s.Enabled = enabled
+		return nil
+	})
+}
+
+// DeleteSource removes the source with the given ID. Its articles stay
+// published, with their provenance (which names the source and its feed),
+// but are no longer linked to it: they count towards no source's Items, and
+// an item of the same feed added again as a new source is a new article.
+// It returns feed.ErrNotFound when there is no such source.
+func (db *DB) DeleteSource(ctx context.Context, id int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		// articles.source_id is set to NULL by its foreign key.
+		res, err := tx.ExecContext(ctx, `DELETE FROM sources WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("delete source %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delete source %d: %w", id, feed.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// RecordPoll stores what one poll of a source came to, in one transaction:
+// the source's poll state as s has it (as aggregate.Update leaves it) and the
+// articles the poll gave, upserted by ID (which the aggregate package derives
+// from the source and the item's GUID). Either all of it is stored or none.
+// It reports what happened to each article; unchanged articles change
+// nothing, not even the content version.
+//
+// polledURL is the URL that was fetched. Of s, only the poll state is
+// written: validators, times, status, error, next fetch and pending
+// redirect; its URL when the redirect rule moved it (unless another source
+// has that URL: then it stays); and Enabled only when false (a 410). The
+// fields a person sets may have been changed while the poll ran, and stay.
+//
+// An article whose date the feed did not give (Provenance.Published and
+// Updated zero), or gave in the future, is dated by its fetch; once stored,
+// it keeps its first date, so that such a feed does not look changed at
+// every fetch.
+//
+// Errors: feed.ErrNotFound when the source was removed during the poll;
+// feed.ErrConflict when its URL was changed during the poll (the poll is
+// then of a feed it no longer follows, and nothing is stored); a
+// *feed.ValidationError naming the first invalid article, or one that is not
+// an external article of s.
+func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
+	for i := range arts {
+		a := &arts[i]
+		if err := a.Validate(); err != nil {
+			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID, err)
+		}
+		if a.Origin != feed.OriginExternal || a.Provenance.SourceID != s.ID {
+			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID,
+				feed.Invalid("provenance", "is not an external article of source %d", s.ID))
+		}
+	}
+	changes := make([]feed.Change, len(arts))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var current string
+		err := tx.QueryRowContext(ctx, `SELECT url FROM sources WHERE id = ?`, s.ID).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("removed during the poll: %w", feed.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if current != polledURL {
+			return fmt.Errorf("its URL changed to %s during the poll of %s: %w", current, polledURL, feed.ErrConflict)
+		}
+		url := s.URL
+		if url != polledURL {
+			var taken bool
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = ? AND id != ?)`, url, s.ID).Scan(&taken)
+			if err != nil {
+				return err
+			}
+			if taken {
+				url, s.PendingURL, s.PendingCount = polledURL, "", 0
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, enabled = enabled AND ?, etag = ?, last_modified = ?,
+			last_attempt = ?, last_success = ?, last_status = ?, consecutive_errors = ?, last_error = ?,
+			next_fetch = ?, pending_url = ?, pending_count = ? WHERE id = ?`,
+			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
+			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), s.PendingURL, s.PendingCount, s.ID)
+		if err != nil {
+			return err
+		}
+
+		w := &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now()}
+		var linked []string
+		for i := range arts {
+			a := &arts[i]
+			if err := keepFirstDate(ctx, tx, a); err != nil {
+				return fmt.Errorf("article %s: %w", a.ID, err)
+			}
+			c, err := w.upsert(ctx, a)
+			if err != nil {
+				return fmt.Errorf("article %s: %w", a.ID, err)
+			}
+			changes[i] = c
+			if c != feed.Unchanged {
+				linked = append(linked, a.ID)
+			}
+		}
+		if len(linked) == 0 {
+			return nil
+		}
+		ids, _ := json.Marshal(linked)
+		_, err = tx.ExecContext(ctx, `UPDATE articles SET source_id = ?
+			WHERE id IN (SELECT value FROM json_each(?)) AND source_id IS NOT ?`, s.ID, string(ids), s.ID)
+		if err != nil {
+			return err
+		}
+		return bump(ctx, tx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
+	}
+	return changes, nil
+}
+
+// keepFirstDate gives a, when the feed did not date it (or dated it in the
+// future) and it is stored already, the published time it was stored with.
+func keepFirstDate(ctx context.Context, tx *sql.Tx, a *feed.Article) error {
+	given := a.Provenance.Published
+	if given.IsZero() {
+		given = a.Provenance.Updated
+	}
+	if !given.IsZero() && !given.After(a.Published) {
+		return nil // the feed's own date
+	}
+	var published int64
+	err := tx.QueryRowContext(ctx, `SELECT published FROM articles WHERE id = ?`, a.ID).Scan(&published)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return err
+	}
+	a.Published = fromMicros(published)
+	if a.Updated.Before(a.Published) {
+		a.Updated = a.Published
+	}
+	return nil
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// scanSource reads one row of sourceColumns, followed by the Items count
+// when withItems is set.
+func scanSource(r rowScanner, withItems bool) (*feed.Source, error) {
+	var (
+		s                                            feed.Source
+		tags                                         string
+		every                                        int64
+		lastAttempt, lastSuccess, nextFetch, created int64
+		dest                                         []any
+	)
+	dest = append(dest, &s.ID, &s.URL, &s.Name, &tags, &every, &s.Enabled, &s.UseCategories, &s.ETag, &s.LastModified,
+		&lastAttempt, &lastSuccess, &s.LastStatus, &s.ConsecutiveErrors, &s.LastError, &nextFetch,
+		&s.PendingURL, &s.PendingCount, &created)
+	if withItems {
+		dest = append(dest, &s.Items)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &s.Tags); err != nil {
+		return nil, fmt.Errorf("source %d: tags: %w", s.ID, err)
+	}
+	if len(s.Tags) == 0 {
+		s.Tags = nil
+	}
+	s.Every = time.Duration(every) * time.Second
+	s.LastAttempt, s.LastSuccess = fromMicros(lastAttempt), fromMicros(lastSuccess)
+	s.NextFetch, s.Created = fromMicros(nextFetch), fromMicros(created)
+	return &s, nil
+}
+
+func scanSources(rows *sql.Rows, withItems bool) ([]feed.Source, error) {
+	defer rows.Close()
+	var out []feed.Source
+	for rows.Next() {
+		s, err := scanSource(rows, withItems)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, rows.Err()
+}
+
+// uniqueTags returns tags without repeats, in their first order.
+func uniqueTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func tagsJSON(tags []string) string {
+	b, _ := json.Marshal(nonNil(tags)) // cannot fail for []string
+	return string(b)
+}
