@@ -6,7 +6,8 @@
 // Feed in any common encoding into sanitized articles, and NextFetch and
 // Update decide, as pure functions, what the poll means for the source and
 // when to come back. A Limiter bounds concurrent fetches overall and per
-// host. The loop that picks due sources and the store are elsewhere.
+// host. A Poller runs passes over the due sources with bounded workers and
+// hands each poll's outcome to a store it declares as an interface.
 //
 // This is the only package that imports gofeed.
 package aggregate

@@ -396,7 +396,7 @@ func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *feed.ValidationError
 	if status < 500 && errors.As(err, &ve) {
 		body.Fields = ve.Fields
-		body.Error = "the article is not valid"
+		body.Error = "the input is not valid: see fields"
 		if len(ve.Fields) == 1 {
 			body.Error = ve.Fields[0].String()
 		}
