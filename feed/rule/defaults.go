@@ -22,7 +22,9 @@ func Defaults() []feed.Tag {
 				`"power grid*" OR "electric grid*" OR "electricity grid*" OR "electric utilit*" OR "power plant*" ` +
 				`OR "power station*" OR "nuclear plant*" OR "water utilit*" OR "water system*" OR "water treatment" ` +
 				`OR wastewater OR "gas pipeline*" OR "oil pipeline*" OR "Colonial Pipeline" OR "operational technology" ` +
-				`OR "energy sector" OR "chemical plant*" OR "air traffic control"))`,
+				`OR "energy sector" OR "chemical plant*" OR "air traffic control")) ` +
+				// Japanese ministries' own term (重要インフラ: critical infrastructure).
+				`OR 重要インフラ`,
 		},
 		{
 			Slug:        "cyber-diplomacy",
@@ -34,7 +36,9 @@ func Defaults() []feed.Tag {
 				`OR "Paris Call" OR "open-ended working group" OR "group of governmental experts" ` +
 				`OR ((cyber* OR "information security" OR "digital policy") AND (diplomacy OR diplomatic ` +
 				`OR bilateral OR multilateral OR "foreign policy" OR "foreign ministry" OR "foreign minister*" ` +
-				`OR "foreign affairs"))`,
+				`OR "foreign affairs")) ` +
+				// サイバー外交: cyber diplomacy; サイバー対話: cyber dialogue.
+				`OR サイバー外交 OR サイバー対話`,
 		},
 		{
 			Slug:        "cyber-workforce",
@@ -68,7 +72,9 @@ func Defaults() []feed.Tag {
 				`OR ((cyber* OR threat OR threats) AND ("share information" OR "shares information" ` +
 				`OR "sharing information" OR "data sharing" OR "share data" OR "sharing data" OR "shares data" ` +
 				`OR "sharing of data" OR "exchange information" OR "exchanging information" ` +
-				`OR "exchange of information" OR "information exchange*"))`,
+				`OR "exchange of information" OR "information exchange*")) ` +
+				// 情報共有: information sharing.
+				`OR 情報共有`,
 		},
 		{
 			Slug:        "ransomware",

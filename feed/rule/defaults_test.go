@@ -200,3 +200,24 @@ func TestDefaultsSeedArticle(t *testing.T) {
 		}
 	}
 }
+
+// Japanese press releases are tagged by the ministries' own terms.
+func TestDefaultsJapanese(t *testing.T) {
+	set, err := rule.NewSet(rule.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := feed.Article{Title: "重要インフラ事業者向けの指針を改定",
+		Content: "<p>事業者間の情報共有の手順を明確にし、日米サイバー対話で説明した。</p>"}
+	set.Apply(&a)
+	for _, slug := range []string{"critical-infrastructure", "information-sharing", "cyber-diplomacy"} {
+		if !a.HasTag(slug) {
+			t.Errorf("got tags %v, want %s among them", a.TagSlugs(), slug)
+		}
+	}
+	other := feed.Article{Title: "インフラ整備の予算", Content: "<p>道路と橋の補修に関する発表。</p>"}
+	set.Apply(&other)
+	if len(other.Tags) != 0 {
+		t.Errorf("an unrelated Japanese article got tags %v", other.TagSlugs())
+	}
+}
