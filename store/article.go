@@ -47,12 +47,15 @@ func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Articl
 
 // scanArticles reads rows of articleColumns and then loads their tags.
 func (db *DB) scanArticles(ctx context.Context, rows *sql.Rows) ([]feed.Article, error) {
-	return db.scanArticlesWith(ctx, rows, nil)
+	return scanArticlesWith(ctx, db.read, rows, nil)
 }
 
 // scanArticlesWith is scanArticles for rows with more columns after
-// articleColumns: extra, when not nil, returns for each row where to scan them.
-func (db *DB) scanArticlesWith(ctx context.Context, rows *sql.Rows, extra func() []any) ([]feed.Article, error) {
+// articleColumns: extra, when not nil, returns for each row where to scan
+// them. The tags are read through q: a caller reading in a transaction
+// passes it, so as not to hold one pooled connection while waiting for
+// another.
+func scanArticlesWith(ctx context.Context, q queryer, rows *sql.Rows, extra func() []any) ([]feed.Article, error) {
 	defer rows.Close()
 	var (
 		arts []feed.Article
@@ -98,7 +101,7 @@ func (db *DB) scanArticlesWith(ctx context.Context, rows *sql.Rows, extra func()
 	for i, s := range seqs {
 		index[s] = i
 	}
-	tags, err := db.read.QueryContext(ctx, `SELECT at.article_seq, t.slug, at.rule, at.matched
+	tags, err := q.QueryContext(ctx, `SELECT at.article_seq, t.slug, at.rule, at.matched
 		FROM article_tags at JOIN tags t ON t.id = at.tag_id
 		WHERE at.article_seq IN (SELECT value FROM json_each(?))
 		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`, int64sJSON(seqs))

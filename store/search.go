@@ -35,8 +35,10 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -80,10 +82,10 @@ const paragraph = '\u2029'
 type runeClass uint8
 
 const (
-	classSep    runeClass = iota
-	classLetter           // letter or digit of a script written with spaces
-	classUnspaced         // letter of a script written without spaces
-	classMark             // combining mark: part of the letter before it
+	classSep      runeClass = iota
+	classLetter             // letter or digit of a script written with spaces
+	classUnspaced           // letter of a script written without spaces
+	classMark               // combining mark: part of the letter before it
 )
 
 func classify(r rune) runeClass {
@@ -621,6 +623,7 @@ type listing struct {
 type listKey struct {
 	seq, published, rev int64
 	rank                float64
+	floor               int64 // OrderRank: the ranking window's first rowid
 }
 
 func newListing(f feed.ArticleFilter) (*listing, error) {
@@ -682,7 +685,7 @@ func (l *listing) encodeCursor(k listKey) string {
 	case feed.OrderChanged:
 		key = strconv.FormatInt(k.rev, 10)
 	case feed.OrderRank:
-		key = strconv.FormatFloat(k.rank, 'g', -1, 64) + "|" + strconv.FormatInt(k.seq, 10)
+		key = strconv.FormatFloat(k.rank, 'g', -1, 64) + "|" + strconv.FormatInt(k.seq, 10) + "|" + strconv.FormatInt(k.floor, 10)
 	default:
 		key = strconv.FormatInt(k.published, 10) + "|" + strconv.FormatInt(k.seq, 10)
 	}
@@ -704,61 +707,60 @@ func (l *listing) decodeCursor(c string) (*listKey, error) {
 	}
 	var (
 		k    listKey
-		errs [2]error
+		errs [3]error
 	)
 	switch key := parts[2:]; {
 	case l.order == feed.OrderChanged && len(key) == 1:
 		k.rev, errs[0] = strconv.ParseInt(key[0], 10, 64)
-	case l.order == feed.OrderRank && len(key) == 2:
+	case l.order == feed.OrderRank && len(key) == 3:
 		k.rank, errs[0] = strconv.ParseFloat(key[0], 64)
 		k.seq, errs[1] = strconv.ParseInt(key[1], 10, 64)
+		k.floor, errs[2] = strconv.ParseInt(key[2], 10, 64)
 	case l.order == feed.OrderPublished && len(key) == 2:
 		k.published, errs[0] = strconv.ParseInt(key[0], 10, 64)
 		k.seq, errs[1] = strconv.ParseInt(key[1], 10, 64)
 	default:
 		return nil, bad
 	}
-	if errs[0] != nil || errs[1] != nil {
+	if errs[0] != nil || errs[1] != nil || errs[2] != nil {
 		return nil, bad
 	}
 	return &k, nil
 }
 
-// sql returns the listing's query: articleColumns, then the key columns
-// seq, published, rev and rank, of at most limit+1 articles (the one more
-// tells whether there are more).
-func (l *listing) sql() (string, []any) {
+// rankWindow bounds the work of ranking a query that matches many
+// articles: bm25 costs about a microsecond per match, so a word in every
+// article of a large archive would take a tenth of a second. Such a query is
+// ranked among its rankWindow most recently stored matches, and lists only
+// those in OrderRank (the other orders list every match). A variable for
+// tests.
+var rankWindow = 20_000
+
+// filterChunk is how many ranked candidates one query checks against the
+// filters.
+const filterChunk = 256
+
+// queryer is a *sql.Tx or *sql.DB.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// filtered reports whether the listing has filters beyond its query.
+func (l *listing) filtered() bool {
+	return len(l.f.Tags) > 0 || l.f.Origin != "" || l.f.Source != 0 || !l.f.Since.IsZero()
+}
+
+// filters returns the conditions on the article a of the listing's tags
+// (from the first-th on), origin, source and time.
+func (l *listing) filters(first int) ([]string, []any) {
 	var (
-		q     strings.Builder
 		where []string
 		args  []any
 	)
-	rank := "0.0"
-	seq, published := "a.seq", "a.published"
-	tags := l.f.Tags
-	switch {
-	case l.order == feed.OrderRank:
-		rank = "m.rank"
-		q.WriteString(" FROM (SELECT rowid AS seq, rank FROM article_search WHERE article_search MATCH ?) m JOIN articles a ON a.seq = m.seq")
-		args = append(args, l.match)
-	case l.order == feed.OrderPublished && len(tags) > 0:
-		// The first tag drives the scan along its feed index; every
-		// other tag must also be on the article.
-		seq, published = "t0.article_seq", "t0.published"
-		q.WriteString(" FROM article_tags t0 JOIN articles a ON a.seq = t0.article_seq")
-		where = append(where, "t0.tag_id = (SELECT id FROM tags WHERE slug = ?)")
-		args = append(args, tags[0])
-		tags = tags[1:]
-	default:
-		q.WriteString(" FROM articles a")
-	}
-	for _, slug := range tags {
+	for _, slug := range l.f.Tags[first:] {
 		where = append(where, "EXISTS (SELECT 1 FROM article_tags x WHERE x.article_seq = a.seq AND x.tag_id = (SELECT id FROM tags WHERE slug = ?))")
 		args = append(args, slug)
-	}
-	if l.match != "" && l.order != feed.OrderRank {
-		where = append(where, "a.seq IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)")
-		args = append(args, l.match)
 	}
 	if l.f.Origin != "" {
 		where = append(where, "a.origin = ?")
@@ -772,34 +774,176 @@ func (l *listing) sql() (string, []any) {
 		where = append(where, "a.changed >= ?")
 		args = append(args, toMicros(l.f.Since))
 	}
+	return where, args
+}
+
+// keys returns the keys of up to limit+1 articles of the listing, in order
+// (the one more tells whether there are more).
+func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
+	if l.order == feed.OrderRank {
+		return l.rankedKeys(ctx, q)
+	}
+	var (
+		from  = "articles a"
+		where []string
+		args  []any
+	)
+	seq, published := "a.seq", "a.published"
+	first := 0
+	if l.order == feed.OrderPublished && len(l.f.Tags) > 0 {
+		// The first tag drives the scan along its feed index.
+		seq, published = "t0.article_seq", "t0.published"
+		from = "article_tags t0 JOIN articles a ON a.seq = t0.article_seq"
+		where = append(where, "t0.tag_id = (SELECT id FROM tags WHERE slug = ?)")
+		args = append(args, l.f.Tags[0])
+		first = 1
+	}
+	if l.match != "" {
+		// The unary + keeps the planner from driving the scan by the
+		// matches, which would sort them all; walking the order's index and
+		// probing the (Bloom-filtered) matches stops after one page.
+		where = append(where, "+"+seq+" IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)")
+		args = append(args, l.match)
+	}
+	w, a := l.filters(first)
+	where, args = append(where, w...), append(args, a...)
 	var order string
-	switch l.order {
-	case feed.OrderChanged:
+	if l.order == feed.OrderChanged {
 		order = "a.rev"
 		if l.after != nil {
 			where = append(where, "a.rev > ?")
 			args = append(args, l.after.rev)
 		}
-	case feed.OrderRank:
-		order = "m.rank, m.seq DESC"
-		if k := l.after; k != nil {
-			where = append(where, "(m.rank > ? OR (m.rank = ? AND m.seq < ?))")
-			args = append(args, k.rank, k.rank, k.seq)
-		}
-	default:
+	} else {
 		order = published + " DESC, " + seq + " DESC"
 		if k := l.after; k != nil {
 			where = append(where, "("+published+", "+seq+") < (?, ?)")
 			args = append(args, k.published, k.seq)
 		}
 	}
-	head := "SELECT " + articleColumns + ", a.seq, a.published, a.rev, " + rank
+	query := "SELECT " + seq + ", " + published + ", a.rev FROM " + from
 	if len(where) > 0 {
-		q.WriteString(" WHERE " + strings.Join(where, " AND "))
+		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	q.WriteString(" ORDER BY " + order + " LIMIT ? OFFSET ?")
+	query += " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args = append(args, l.limit+1, max(l.f.Offset, 0))
-	return head + q.String(), args
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []listKey
+	for rows.Next() {
+		var k listKey
+		if err := rows.Scan(&k.seq, &k.published, &k.rev); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// rankedKeys returns the keys of the best matches, best first; of equal
+// rank, the later stored first. The ranking runs inside the index over the
+// matches stored at or after the window's floor (see rankWindow), which the
+// first page sets and the cursor carries; filters are applied to the ranked
+// candidates a chunk at a time, so that a page of common matches is found
+// without joining every match. When fewer than a page of the window's
+// matches pass the filters, the first page widens the window to every match.
+func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) {
+	floor := int64(0)
+	if l.after != nil {
+		floor = l.after.floor
+	} else {
+		err := q.QueryRowContext(ctx, `SELECT rowid FROM article_search WHERE article_search MATCH ?
+			ORDER BY rowid DESC LIMIT 1 OFFSET ?`, l.match, rankWindow-1).Scan(&floor)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	for {
+		keys, err := l.rankedFrom(ctx, q, floor)
+		if err != nil || len(keys) > l.limit || floor == 0 || l.after != nil || !l.filtered() {
+			return keys, err
+		}
+		floor = 0
+	}
+}
+
+// rankedFrom is rankedKeys over the matches stored at or after floor.
+func (l *listing) rankedFrom(ctx context.Context, q queryer, floor int64) ([]listKey, error) {
+	query := `SELECT rowid, rank FROM article_search WHERE article_search MATCH ? AND rowid >= ?`
+	args := []any{l.match, floor}
+	if k := l.after; k != nil {
+		query += " AND (rank > ? OR (rank = ? AND rowid < ?))"
+		args = append(args, k.rank, k.rank, k.seq)
+	}
+	query += " ORDER BY rank, rowid DESC"
+	want := l.limit + 1 + max(l.f.Offset, 0)
+	if !l.filtered() {
+		query += " LIMIT ?"
+		args = append(args, want)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var cands []listKey
+	for rows.Next() {
+		k := listKey{floor: floor}
+		if err := rows.Scan(&k.seq, &k.rank); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cands = append(cands, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var keys []listKey
+	if !l.filtered() {
+		keys = cands
+	} else {
+		where, fargs := l.filters(0)
+		check := "SELECT a.seq FROM articles a WHERE a.seq IN (SELECT value FROM json_each(?)) AND " + strings.Join(where, " AND ")
+		for i := 0; i < len(cands) && len(keys) < want; i += filterChunk {
+			chunk := cands[i:min(i+filterChunk, len(cands))]
+			seqs := make([]int64, len(chunk))
+			for j, k := range chunk {
+				seqs[j] = k.seq
+			}
+			pass, err := querySeqs(ctx, q, check, append([]any{int64sJSON(seqs)}, fargs...)...)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range chunk {
+				if pass[k.seq] {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	keys = keys[min(max(l.f.Offset, 0), len(keys)):]
+	return keys[:min(len(keys), l.limit+1)], nil
+}
+
+// querySeqs runs a query of article seqs and returns them as a set.
+func querySeqs(ctx context.Context, q queryer, query string, args ...any) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	set := map[int64]bool{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		set[seq] = true
+	}
+	return set, rows.Err()
 }
 
 // ArticlePage returns one page of the articles f selects, in f's order,
@@ -816,7 +960,9 @@ func (l *listing) sql() (string, []any) {
 // them), and an edit that moves an article's published time may make the
 // walk miss it or see it twice. OrderRank pages are consistent while the
 // index does not change; any write moves scores a little, so a walk over a
-// changing archive should search in OrderChanged.
+// changing archive should search in OrderChanged. A query that matches more
+// than rankWindow articles is ranked among the rankWindow most recently
+// stored of them.
 //
 // Errors: a *feed.ValidationError for a query that does not parse (field
 // "q"), a cursor from another listing (field "cursor") or a bad order.
@@ -825,26 +971,47 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	query, args := l.sql()
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the keys and the articles
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	var keys []*listKey
-	arts, err := db.scanArticlesWith(ctx, rows, func() []any {
-		k := &listKey{}
-		keys = append(keys, k)
-		return []any{&k.seq, &k.published, &k.rev, &k.rank}
+	defer tx.Rollback()
+	keys, err := l.keys(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
+	page := &feed.ArticlePage{NextCursor: f.Cursor}
+	if len(keys) > l.limit {
+		keys, page.More = keys[:l.limit], true
+	}
+	if len(keys) == 0 {
+		return page, nil
+	}
+	seqs := make([]int64, len(keys))
+	for i, k := range keys {
+		seqs[i] = k.seq
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq IN (SELECT value FROM json_each(?))", int64sJSON(seqs))
+	if err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
+	var got []int64
+	arts, err := scanArticlesWith(ctx, tx, rows, func() []any {
+		got = append(got, 0)
+		return []any{&got[len(got)-1]}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	page := &feed.ArticlePage{Articles: arts, NextCursor: f.Cursor}
-	if len(arts) > l.limit {
-		page.Articles, page.More = arts[:l.limit], true
+	at := make(map[int64]int, len(got))
+	for i, seq := range got {
+		at[seq] = i
 	}
-	if n := len(page.Articles); n > 0 {
-		page.NextCursor = l.encodeCursor(*keys[n-1])
+	for _, k := range keys {
+		if i, ok := at[k.seq]; ok {
+			page.Articles = append(page.Articles, arts[i])
+		}
 	}
+	page.NextCursor = l.encodeCursor(keys[len(keys)-1])
 	return page, nil
 }

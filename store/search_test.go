@@ -9,8 +9,10 @@ import (
 	"math/rand/v2"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -459,4 +461,80 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRankWindow checks the bound on ranking work: a query matching more
+// articles than the window is ranked among its most recent matches, and
+// filters that none of those pass widen the window to every match.
+func TestRankWindow(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t, Options{})
+	defer func(w int) { rankWindow = w }(rankWindow)
+	rankWindow = 3
+	for i := range 6 {
+		a := article(fmt.Sprintf("a%d", i), "Grid report")
+		a.Content = "<p>grid " + strings.Repeat("and other words ", 10-i) + "</p>" // later, shorter: better
+		if i < 2 {
+			a.Tags = []feed.ArticleTag{{Slug: "old"}}
+			a.Content = "<p>grid</p>"
+		}
+		if _, err := db.UpsertArticle(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := searchIDs(t, db, feed.ArticleFilter{Query: "grid"}); !slices.Equal(got, []string{"a5", "a4", "a3"}) {
+		t.Errorf("ranked in the window: got %q, want [a5 a4 a3]", got)
+	}
+	// Every match in the other orders.
+	if got := searchIDs(t, db, feed.ArticleFilter{Query: "grid", Order: feed.OrderChanged}); len(got) != 6 {
+		t.Errorf("changed order: got %q, want all 6", got)
+	}
+	// None of the window's matches carry "old": the window widens.
+	if got := searchIDs(t, db, feed.ArticleFilter{Query: "grid", Tags: []string{"old"}}); !slices.Equal(got, []string{"a1", "a0"}) {
+		t.Errorf("filtered beyond the window: got %q, want [a1 a0]", got)
+	}
+	// Pages of the window follow its floor.
+	var paged []string
+	f := feed.ArticleFilter{Query: "grid", Limit: 1}
+	for range 10 {
+		p, err := db.ArticlePage(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Articles {
+			paged = append(paged, a.ID)
+		}
+		if !p.More {
+			break
+		}
+		f.Cursor = p.NextCursor
+	}
+	if !slices.Equal(paged, []string{"a5", "a4", "a3"}) {
+		t.Errorf("paged: got %q, want [a5 a4 a3]", paged)
+	}
+}
+
+// TestArticlePageConcurrent runs more listings at once than the read pool
+// has connections: a listing must not hold one connection while waiting for
+// another.
+func TestArticlePageConcurrent(t *testing.T) {
+	db := searchFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range 4 * max(4, runtime.NumCPU()) {
+		wg.Go(func() {
+			for range 5 {
+				f := feed.ArticleFilter{Query: "サイバー OR critical", Tags: nil}
+				if i%2 == 0 {
+					f = feed.ArticleFilter{Order: feed.OrderChanged}
+				}
+				if _, err := db.ArticlePage(ctx, f); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
