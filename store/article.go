@@ -201,7 +201,65 @@ type articleWriter struct {
 	// logged maps the seq of each article this write logged a change of
 	// to the change's id (see logChange); nil until the first.
 	logged map[int64]int64
+	// created marks the articles this write created.
+	created map[int64]bool
+	// stmts holds the statements prepared in tx, by query: a batch runs the
+	// same dozen statements for every article, and parsing them again each
+	// time cost a tenth of a bulk ingest. The tx closes them.
+	stmts map[string]*sql.Stmt
 }
+
+func (w *articleWriter) noteCreated(seq int64) {
+	if w.created == nil {
+		w.created = map[int64]bool{}
+	}
+	w.created[seq] = true
+}
+
+func (w *articleWriter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := w.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+func (w *articleWriter) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (w *articleWriter) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is QueryRowContext through a prepared statement.
+func (w *articleWriter) queryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row whose Scan fails with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type tagRef struct {
 	id   int64
@@ -214,10 +272,11 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		seq                int64
 		guid, slug         string
 		updated, published int64
+		version            int64
 		oldHash            []byte
 	)
-	err := w.tx.QueryRowContext(ctx, `SELECT seq, guid, slug, updated, published, content_hash FROM articles WHERE id = ?`, a.ID).
-		Scan(&seq, &guid, &slug, &updated, &published, &oldHash)
+	err := w.queryRow(ctx, `SELECT seq, guid, slug, updated, published, version, content_hash FROM articles WHERE id = ?`, a.ID).
+		Scan(&seq, &guid, &slug, &updated, &published, &version, &oldHash)
 	exists := err == nil
 	if err != nil && err != sql.ErrNoRows {
 		return "", err
@@ -241,29 +300,36 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		if a.Updated.IsZero() || a.Updated.Before(a.Published) {
 			a.Updated = a.Published
 		}
-		res, err := w.tx.ExecContext(ctx, `INSERT INTO articles (id, guid, slug, title, summary, content, authors,
-			published, updated, created, url, language, origin, provenance, content_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// The change is logged first so that the row is written once, with
+		// its place in the polling order.
+		rev, err := w.insertChange(ctx, a.ID, a.GUID, feed.Created, 1, hash)
+		if err != nil {
+			return "", err
+		}
+		res, err := w.exec(ctx, `INSERT INTO articles (id, guid, slug, title, summary, content, authors,
+			published, updated, created, url, language, origin, provenance, content_hash, rev, changed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.GUID, a.Slug, a.Title, a.Summary, a.Content, string(authors),
-			toMicros(a.Published), toMicros(a.Updated), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash)
+			toMicros(a.Published), toMicros(a.Updated), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash,
+			rev, toMicros(w.now))
 		if err != nil {
 			return "", err
 		}
 		if seq, err = res.LastInsertId(); err != nil {
 			return "", err
 		}
+		w.noteLogged(seq, rev)
+		w.noteCreated(seq)
 		if err := w.index(ctx, seq, false); err != nil {
 			return "", err
 		}
 		// The article is back under the GUID it had (an id deleted and
 		// created again the same day): its tombstone would contradict it.
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM tombstones WHERE guid = ?`, a.GUID); err != nil {
-			return "", err
-		}
-		if err := w.logChange(ctx, seq, feed.Created); err != nil {
+		if _, err := w.exec(ctx, `DELETE FROM tombstones WHERE guid = ?`, a.GUID); err != nil {
 			return "", err
 		}
 	default:
+		delete(w.created, seq) // stored earlier in this write: its tags are there now
 		a.GUID = guid
 		if a.Slug == "" {
 			a.Slug = slug
@@ -284,22 +350,27 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 				return "", err
 			}
 		}
-		_, err := w.tx.ExecContext(ctx, `UPDATE articles SET slug = ?, title = ?, summary = ?, content = ?, authors = ?,
-			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?,
-			version = version + ?
-			WHERE seq = ?`,
-			a.Slug, a.Title, a.Summary, a.Content, string(authors), toMicros(a.Published), toMicros(a.Updated),
-			a.URL, a.Language, string(a.Origin), prov, hash, edited, seq)
+		if edited {
+			version++
+		}
+		rev, err := w.insertChange(ctx, a.ID, guid, feed.Updated, version, hash)
 		if err != nil {
 			return "", err
 		}
+		_, err = w.exec(ctx, `UPDATE articles SET slug = ?, title = ?, summary = ?, content = ?, authors = ?,
+			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?,
+			version = ?, rev = ?, changed = ?
+			WHERE seq = ?`,
+			a.Slug, a.Title, a.Summary, a.Content, string(authors), toMicros(a.Published), toMicros(a.Updated),
+			a.URL, a.Language, string(a.Origin), prov, hash, version, rev, toMicros(w.now), seq)
+		if err != nil {
+			return "", err
+		}
+		w.noteLogged(seq, rev)
 		if edited {
 			if err := w.index(ctx, seq, true); err != nil {
 				return "", err
 			}
-		}
-		if err := w.logChange(ctx, seq, feed.Updated); err != nil {
-			return "", err
 		}
 	}
 	tagsChanged, err := w.setTags(ctx, seq, a, exists && toMicros(a.Published) != published)
@@ -344,7 +415,14 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 	})
 
 	have := map[int64]string{}
-	rows, err := w.tx.QueryContext(ctx, `SELECT tag_id, COALESCE(rule, ''), COALESCE(matched, '') FROM article_tags WHERE article_seq = ?`, seq)
+	if w.created[seq] {
+		// A new article has no tags to read or delete.
+		if err := w.insertTags(ctx, seq, a, want); err != nil {
+			return false, err
+		}
+		return len(want) > 0, nil
+	}
+	rows, err := w.query(ctx, `SELECT tag_id, COALESCE(rule, ''), COALESCE(matched, '') FROM article_tags WHERE article_seq = ?`, seq)
 	if err != nil {
 		return false, err
 	}
@@ -372,16 +450,11 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 	if same && !force {
 		return false, nil
 	}
-	if _, err := w.tx.ExecContext(ctx, `DELETE FROM article_tags WHERE article_seq = ?`, seq); err != nil {
+	if _, err := w.exec(ctx, `DELETE FROM article_tags WHERE article_seq = ?`, seq); err != nil {
 		return false, err
 	}
-	for id, t := range want {
-		rule := sql.NullString{String: t.Rule, Valid: t.Rule != ""}
-		_, err := w.tx.ExecContext(ctx, `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched) VALUES (?, ?, ?, ?, ?)`,
-			id, seq, toMicros(a.Published), rule, matchedJSON(t))
-		if err != nil {
-			return false, err
-		}
+	if err := w.insertTags(ctx, seq, a, want); err != nil {
+		return false, err
 	}
 	if !same {
 		// New tags change the article's feeds: pollers must see it again.
@@ -390,6 +463,19 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 		}
 	}
 	return !same, nil
+}
+
+// insertTags writes the article's tag rows.
+func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Article, tags map[int64]feed.ArticleTag) error {
+	for id, t := range tags {
+		rule := sql.NullString{String: t.Rule, Valid: t.Rule != ""}
+		_, err := w.exec(ctx, `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched) VALUES (?, ?, ?, ?, ?)`,
+			id, seq, toMicros(a.Published), rule, matchedJSON(t))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func matchedJSON(t feed.ArticleTag) sql.NullString {
@@ -407,7 +493,7 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 		return ref.id, ref.slug, nil
 	}
 	var ref tagRef
-	err := w.tx.QueryRowContext(ctx, `SELECT id, slug FROM tags WHERE slug = ?
+	err := w.queryRow(ctx, `SELECT id, slug FROM tags WHERE slug = ?
 		UNION ALL SELECT t.id, t.slug FROM tag_aliases al JOIN tags t ON t.id = al.tag_id WHERE al.slug = ?
 		LIMIT 1`, slug, slug).Scan(&ref.id, &ref.slug)
 	switch {

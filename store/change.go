@@ -25,13 +25,13 @@ import (
 // change in the same transaction (new tags after new content, say) updates
 // the entry, keeping "created" for an article the write created.
 func (w *articleWriter) logChange(ctx context.Context, seq int64, c feed.Change) error {
-	if id, ok := w.logged[seq]; ok {
-		_, err := w.tx.ExecContext(ctx, `UPDATE changes SET (version, content_hash) =
-			(SELECT version, content_hash FROM articles WHERE seq = ?) WHERE id = ?`, seq, id)
-		return err
+	if _, ok := w.logged[seq]; ok {
+		// The entry was made with the article's final version and hash:
+		// a write stores an article's content once, before its tags.
+		return nil
 	}
 	now := toMicros(w.now)
-	res, err := w.tx.ExecContext(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash)
+	res, err := w.exec(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash)
 		SELECT id, guid, ?, ?, version, content_hash FROM articles WHERE seq = ?`, string(c), now, seq)
 	if err != nil {
 		return err
@@ -40,23 +40,41 @@ func (w *articleWriter) logChange(ctx context.Context, seq int64, c feed.Change)
 	if err != nil {
 		return err
 	}
+	w.noteLogged(seq, id)
+	_, err = w.exec(ctx, `UPDATE articles SET rev = ?, changed = ? WHERE seq = ?`, id, now, seq)
+	return err
+}
+
+// insertChange adds an entry to the change log for the article with the
+// given id and guid, as it will be once written, and returns the entry's id:
+// the article's rev. The caller writes the article and calls noteLogged.
+func (w *articleWriter) insertChange(ctx context.Context, id, guid string, c feed.Change, version int64, hash []byte) (int64, error) {
+	res, err := w.exec(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, guid, string(c), toMicros(w.now), version, hash)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// noteLogged remembers that this write logged change id for the article at
+// seq, so that a further change in the same write updates that entry.
+func (w *articleWriter) noteLogged(seq, id int64) {
 	if w.logged == nil {
 		w.logged = map[int64]int64{}
 	}
 	w.logged[seq] = id
-	_, err = w.tx.ExecContext(ctx, `UPDATE articles SET rev = ?, changed = ? WHERE seq = ?`, id, now, seq)
-	return err
 }
 
 // index puts the article at seq into the search index, replacing what the
 // index had for it.
 func (w *articleWriter) index(ctx context.Context, seq int64, replace bool) error {
 	if replace {
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM article_search WHERE rowid = ?`, seq); err != nil {
+		if _, err := w.exec(ctx, `DELETE FROM article_search WHERE rowid = ?`, seq); err != nil {
 			return err
 		}
 	}
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO article_search (rowid, title, summary, body)
+	_, err := w.exec(ctx, `INSERT INTO article_search (rowid, title, summary, body)
 		SELECT seq, herald_search_text(title), herald_search_text(summary), herald_search_html(content)
 		FROM articles WHERE seq = ?`, seq)
 	return err
@@ -65,7 +83,7 @@ func (w *articleWriter) index(ctx context.Context, seq int64, replace bool) erro
 // keepVersion copies the stored content of the article at seq into its
 // history, before an edit replaces it.
 func (w *articleWriter) keepVersion(ctx context.Context, seq int64) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO article_versions (article_seq, version, title, summary, content,
+	_, err := w.exec(ctx, `INSERT INTO article_versions (article_seq, version, title, summary, content,
 			authors, published, updated, url, language, origin, provenance, content_hash, saved, replaced)
 		SELECT seq, version, title, summary, content, authors, published, updated, url, language, origin,
 			provenance, content_hash,

@@ -366,3 +366,21 @@ func TestBackup(t *testing.T) {
 		t.Errorf("backup lacks the article: %v", err)
 	}
 }
+
+// One batch may name an article twice; the second wins and nothing breaks.
+func TestUpsertSameArticleTwiceInABatch(t *testing.T) {
+	db, _ := openTest(t, Options{})
+	a := article("a1", "First", "x")
+	b := article("a1", "Second", "x", "y")
+	changes, err := db.UpsertArticles(context.Background(), []feed.Article{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changes[0] != feed.Created || changes[1] != feed.Updated {
+		t.Errorf("got %v, want [created updated]", changes)
+	}
+	got, _ := db.Article(context.Background(), "a1")
+	if got.Title != "Second" || !slices.Equal(got.TagSlugs(), []string{"x", "y"}) {
+		t.Errorf("got %q %v", got.Title, got.TagSlugs())
+	}
+}
