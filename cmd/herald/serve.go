@@ -59,7 +59,16 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "herald serve: --log-level %q: want debug, info, warn or error\n", logLevel)
 		return 2
 	}
-	log := newLogger(e.stderr, level)
+	// Logs to a terminal are written at once; otherwise they are batched,
+	// and flushed by a goroutine that ends last (see the end of this function).
+	logOut := e.stderr
+	var logBuf *logBuffer
+	if !isTerminal(e.stderr) {
+		logBuf = newLogBuffer(e.stderr)
+		logOut = logBuf
+		defer logBuf.Flush()
+	}
+	log := newLogger(logOut, level)
 	if publicContent != string(feed.PlanFull) && publicContent != string(feed.PlanSummary) {
 		fmt.Fprintf(e.stderr, "herald serve: --public-content %q: want full or summary\n", publicContent)
 		return 2
@@ -123,6 +132,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", base)
 
 	var wg sync.WaitGroup
+	if logBuf != nil {
+		logCtx, stopLogFlush := context.WithCancel(context.WithoutCancel(ctx))
+		var logWG sync.WaitGroup
+		logWG.Go(func() { logBuf.run(logCtx, 200*time.Millisecond) })
+		defer logWG.Wait()
+		defer stopLogFlush()
+	}
 	// The poller fetches due sources until shutdown (see fetch.go); it is
 	// stopped and waited for below, before the store closes.
 	pollCtx, stopPoll := context.WithCancel(ctx)

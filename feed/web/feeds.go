@@ -37,6 +37,15 @@ type feedQuery struct {
 	page   int // 1 for the first page of a paged feed (RFC 5005 section 3)
 }
 
+// query is r.URL.Query() without the parsing (and its map) for the common
+// request that has no query string.
+func query(r *http.Request) url.Values {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	return r.URL.Query()
+}
+
 func parseFeedQuery(q url.Values) (feedQuery, error) {
 	fq := feedQuery{limit: feed.DefaultLimit, page: 1}
 	if len(q) == 0 {
@@ -95,7 +104,15 @@ type view struct {
 
 // key distinguishes the view in cache keys.
 func (v view) key() string {
-	return fmt.Sprintf("%s\x00%t%t", v.prefix, v.summary, v.attribution)
+	// Called on every feed request: no fmt.
+	flags := [2]byte{'-', '-'}
+	if v.summary {
+		flags[0] = 's'
+	}
+	if v.attribution {
+		flags[1] = 'a'
+	}
+	return v.prefix + "\x00" + string(flags[:])
 }
 
 // publicView is what feeds without a token carry.
@@ -120,7 +137,7 @@ func (s *Server) handleTagFeed(ext string) http.HandlerFunc {
 
 // serveFeed answers a feed request and reports whether it was a 304.
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs, ext string) bool {
-	fq, err := parseFeedQuery(r.URL.Query())
+	fq, err := parseFeedQuery(query(r))
 	if err != nil {
 		s.textError(w, r, err)
 		return false
