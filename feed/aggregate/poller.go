@@ -78,9 +78,7 @@ type Poller struct {
 	opt     PollerOptions
 	log     *slog.Logger
 
-	mu           sync.Mutex // guards rules and rulesVersion
-	rules        *rule.Set
-	rulesVersion int64
+	rules rule.Cache
 }
 
 // NewPoller returns a Poller that fetches with f and stores into st.
@@ -248,30 +246,6 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// ruleSet returns the compiled tag rules, rebuilt when the store's content
-// version has moved (a tag or its rule may have changed, in any process).
-func (p *Poller) ruleSet(ctx context.Context) (*rule.Set, error) {
-	v, err := p.store.Version(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.rules != nil && p.rulesVersion == v {
-		return p.rules, nil
-	}
-	tags, err := p.store.Tags(ctx)
-	if err != nil {
-		return nil, err
-	}
-	set, err := rule.NewSet(tags)
-	if err != nil {
-		return nil, fmt.Errorf("tag rules: %w", err)
-	}
-	p.rules, p.rulesVersion = set, v
-	return set, nil
-}
-
 // polled is what one worker did with one source.
 type polled struct {
 	src       feed.Source
@@ -290,7 +264,7 @@ func (p *Poller) pass(ctx context.Context, srcs []feed.Source) (Summary, error) 
 	if len(srcs) == 0 {
 		return sum, nil
 	}
-	rules, err := p.ruleSet(ctx)
+	rules, err := p.rules.Set(ctx, p.store)
 	if err != nil {
 		return sum, err
 	}

@@ -180,7 +180,7 @@ func (s *Server) handleArticlePut(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) saveArticle(w http.ResponseWriter, r *http.Request, a *feed.Article) {
 	ctx := r.Context()
-	rules, err := s.ruleSet(ctx)
+	rules, err := s.rules.Set(ctx, s.store)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"herald/feed"
@@ -101,9 +100,7 @@ type Server struct {
 	limits rateLimits // per subscriber
 	usage  usageLog   // per subscriber, until FlushUsage
 
-	rulesMu      sync.Mutex
-	rules        *rule.Set
-	rulesVersion int64
+	rules rule.Cache
 }
 
 // New returns a Server over st.
@@ -191,30 +188,6 @@ func (s *Server) invalidate() {
 	if s.cfg.Hub != nil {
 		s.cfg.Hub.Notify()
 	}
-}
-
-// ruleSet returns the compiled tag rules, rebuilt when the content version
-// moves (a tag's rule may have changed in any process).
-func (s *Server) ruleSet(ctx context.Context) (*rule.Set, error) {
-	v, err := s.store.Version(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.rulesMu.Lock()
-	defer s.rulesMu.Unlock()
-	if s.rules != nil && s.rulesVersion == v {
-		return s.rules, nil
-	}
-	tags, err := s.store.Tags(ctx)
-	if err != nil {
-		return nil, err
-	}
-	set, err := rule.NewSet(tags)
-	if err != nil {
-		return nil, err
-	}
-	s.rules, s.rulesVersion = set, v
-	return set, nil
 }
 
 // Errors. One table maps the kinds of feed errors to HTTP statuses.
