@@ -67,7 +67,7 @@ func (p *pollFlags) guard() aggregate.Guard {
 	return aggregate.Guard{AllowPrivate: p.allowPrivate}
 }
 
-func (p *pollFlags) newPoller(db *store.DB, log *slog.Logger, progress func(done, total int)) (*aggregate.Poller, *aggregate.Fetcher) {
+func (p *pollFlags) newPoller(db *store.DB, log *slog.Logger, progress func(done, total int), stored func()) (*aggregate.Poller, *aggregate.Fetcher) {
 	f := aggregate.NewFetcher(aggregate.Options{
 		Version:    version(),
 		ContactURL: p.contactURL,
@@ -80,17 +80,19 @@ func (p *pollFlags) newPoller(db *store.DB, log *slog.Logger, progress func(done
 		Every:    p.every,
 		Logger:   log,
 		Progress: progress,
+		Stored:   stored,
 	}), f
 }
 
 // start runs the poller of herald serve in a goroutine of wg until ctx ends,
 // unless --poll=false.
-func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db *store.DB, log *slog.Logger) {
+// stored is called when a poll stored something new.
+func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db *store.DB, log *slog.Logger, stored func()) {
 	if !p.poll {
 		log.Info("not polling sources (--poll=false)")
 		return
 	}
-	poller, f := p.newPoller(db, log, nil)
+	poller, f := p.newPoller(db, log, nil, stored)
 	log.Info("polling sources", "every", p.every, "workers", p.workers, "per_host", p.perHost,
 		"user_agent", f.UserAgent(), "allow_private", p.allowPrivate)
 	wg.Go(func() {
@@ -187,7 +189,7 @@ func cmdFetch(ctx context.Context, e *env, args []string) int {
 	if !isTerminal(e.stderr) {
 		show = nil
 	}
-	poller, fetcher := p.newPoller(db, nil, show)
+	poller, fetcher := p.newPoller(db, nil, show, nil)
 	defer fetcher.Close()
 	var sum aggregate.Summary
 	if due {

@@ -143,7 +143,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	// stopped and waited for below, before the store closes.
 	pollCtx, stopPoll := context.WithCancel(ctx)
 	defer stopPoll()
-	poll.start(pollCtx, &wg, db, log)
+	poll.start(pollCtx, &wg, db, log, handler.Changed)
 	// The WebSub hub delivers until shutdown (see hub.go); it too is
 	// stopped and waited for below, before the store closes.
 	hubCtx, stopHub := context.WithCancel(ctx)

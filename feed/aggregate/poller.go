@@ -59,6 +59,9 @@ type PollerOptions struct {
 	// Progress, when set, is called after each source of a pass with how
 	// many of the pass's sources are done. Calls come one at a time.
 	Progress func(done, total int)
+	// Stored, when set, is called after a poll stored new or changed
+	// articles, so that caches and the WebSub hub can act at once.
+	Stored func()
 }
 
 // A Poller polls sources and stores what they give: it picks the sources to
@@ -422,6 +425,9 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		case feed.Updated:
 			out.sum.Updated++
 		}
+	}
+	if out.sum.New+out.sum.Updated > 0 && p.opt.Stored != nil {
+		p.opt.Stored()
 	}
 	return out
 }

@@ -131,9 +131,10 @@ func TestPollerRunOnce(t *testing.T) {
 	}
 	f := newFetcher(t, Options{Now: clock})
 	var progress []int
+	var stored atomic.Int32
 	p := NewPoller(db, f, PollerOptions{Now: clock, Workers: 3, Progress: func(done, total int) {
 		progress = append(progress, done, total)
-	}})
+	}, Stored: func() { stored.Add(1) }})
 
 	sum, err := p.RunOnce(ctx)
 	if err != nil {
@@ -141,6 +142,9 @@ func TestPollerRunOnce(t *testing.T) {
 	}
 	if sum.Sources != 7 || sum.Fetched != 5 || sum.NotModified != 0 || sum.Failed != 2 || sum.New == 0 || sum.Updated != 0 {
 		t.Errorf("first pass: got %+v, want 7 sources: 5 fetched, 2 failed, only new items", sum)
+	}
+	if n := stored.Load(); n != 5 {
+		t.Errorf("Stored called %d times, want once for each of the 5 sources with new items", n)
 	}
 	if !slices.Equal(progress, []int{1, 7, 2, 7, 3, 7, 4, 7, 5, 7, 6, 7, 7, 7}) {
 		t.Errorf("progress: got %v, want 1 to 7 of 7", progress)
@@ -227,6 +231,9 @@ func TestPollerRunOnce(t *testing.T) {
 	}
 	if v2, _ := db.Version(ctx); v2 != v1 {
 		t.Errorf("content version moved on a pass without changes: %d -> %d", v1, v2)
+	}
+	if n := stored.Load(); n != 5 {
+		t.Errorf("Stored called on a pass without changes: %d calls in all, want 5", n)
 	}
 	if n := srv.hitCount("/gone"); n != 1 {
 		t.Errorf("the gone source was fetched %d times, want 1", n)

@@ -181,6 +181,11 @@ func (s *Server) abs(path string) string {
 	return u.String()
 }
 
+// Changed tells the server that another part of this process (the source
+// poller) changed the content: cached feeds are checked again at once and
+// the WebSub hub looks for feeds to push.
+func (s *Server) Changed() { s.invalidate() }
+
 // invalidate makes cached feeds re-check the store at the next request; a
 // handler calls it after a write of its own.
 func (s *Server) invalidate() {
