@@ -94,7 +94,7 @@ func (s *Server) handleHubInfo(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkTopics(ctx context.Context, req websub.Request) error {
 	switch req.Mode {
 	case websub.Unsubscribe:
-		_, _, _, err := s.parseTopic(req.Topic)
+		_, err := s.parseTopic(req.Topic)
 		return err
 	case websub.Subscribe:
 		_, err := s.Topic(ctx, req.Topic)
@@ -132,16 +132,20 @@ func (s *Server) secureRequest(r *http.Request) bool {
 // site's URL, a page or archive rather than the feed, a tag that does not
 // exist, or a spelling that is not the canonical one (the message names it).
 func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error) {
-	slugs, ext, fq, err := s.parseTopic(topic)
+	t, err := s.parseTopic(topic)
 	if err != nil {
 		return websub.Content{}, err
 	}
 	v := s.publicView()
-	key := v.key() + "\x00" + ext + "\x00" + slugs + "\x00" + fq.encode() // as serveFeed's
+	// The keys and builders are those of serveFeed and handleSearchFeed.
+	key := v.key() + "\x00" + t.ext + "\x00" + t.slugs + "\x00" + t.fq.encode()
+	build := func() (*cachedFeed, error) { return s.buildFeed(ctx, v, t.slugs, formats[t.ext], t.fq) }
+	if t.search != "" {
+		key = searchKey(v, t.ext, t.search, t.fq)
+		build = func() (*cachedFeed, error) { return s.buildSearchFeed(ctx, v, t.search, formats[t.ext], t.fq) }
+	}
 	s.cache.invalidate()
-	e, err := s.cache.get(ctx, key, func() (*cachedFeed, error) {
-		return s.buildFeed(ctx, v, slugs, formats[ext], fq)
-	})
+	e, err := s.cache.get(ctx, key, build)
 	if err != nil {
 		if status := statusOf(err); status < 500 {
 			return websub.Content{}, feed.Invalid("hub.topic", "%s", publicMessage(err, status))
@@ -159,44 +163,66 @@ func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error
 	}
 }
 
-// parseTopic reads a topic URL: the self URL of the site's feed or of a tag
-// feed, in one format, with the query that feed's self URL has.
-func (s *Server) parseTopic(topic string) (slugs, ext string, fq feedQuery, err error) {
-	notOurs := feed.Invalid("hub.topic", "is not a feed of this site; its feeds are %s, %s and the like",
-		s.abs("/feed.atom"), s.abs("/tags/")+"{tag}/feed.atom")
-	u, perr := url.Parse(topic)
+// A topic is a feed the hub can push: the site's, a tag's, or a search's,
+// in one format.
+type topic struct {
+	slugs  string // the tags of a tag feed
+	search string // the query of a search feed
+	ext    string
+	fq     feedQuery
+}
+
+// parseTopic reads a topic URL: the self URL of the site's feed, of a tag
+// feed or of a search feed, in one format, with the query that feed's self
+// URL has.
+func (s *Server) parseTopic(raw string) (topic, error) {
+	var t topic
+	notOurs := feed.Invalid("hub.topic", "is not a feed of this site; its feeds are %s, %s, %s and the like",
+		s.abs("/feed.atom"), s.abs("/tags/")+"{tag}/feed.atom", s.abs("/search/feed.atom")+"?q={query}")
+	u, perr := url.Parse(raw)
 	if perr != nil || !strings.EqualFold(u.Scheme, s.cfg.BaseURL.Scheme) || !strings.EqualFold(u.Host, s.cfg.BaseURL.Host) {
-		return "", "", fq, notOurs
+		return t, notOurs
 	}
 	path, ok := strings.CutPrefix(u.Path, strings.TrimSuffix(s.cfg.BaseURL.Path, "/"))
 	if !ok {
-		return "", "", fq, notOurs
+		return t, notOurs
 	}
 	dir, doc, _ := strings.Cut(strings.TrimPrefix(path, "/"), "feed.")
-	ext = doc
-	if _, ok := formats[ext]; !ok {
-		return "", "", fq, notOurs
+	t.ext = doc
+	if _, ok := formats[t.ext]; !ok {
+		return t, notOurs
 	}
-	switch slugs, ok = strings.CutPrefix(dir, "tags/"); {
+	query := u.Query()
+	switch slugs, ok := strings.CutPrefix(dir, "tags/"); {
 	case dir == "":
+	case dir == "search/":
+		t.search = strings.Join(strings.Fields(query.Get("q")), " ")
+		if t.search == "" {
+			return t, feed.Invalid("hub.topic", "is a search feed without a search; add ?q=")
+		}
 	case ok && strings.HasSuffix(slugs, "/") && len(slugs) > 1 && !strings.Contains(slugs[:len(slugs)-1], "/"):
-		slugs = slugs[:len(slugs)-1]
+		t.slugs = slugs[:len(slugs)-1]
 	default:
-		return "", "", fq, notOurs
+		return t, notOurs
 	}
-	fq, err = parseFeedQuery(u.Query())
+	var err error
+	t.fq, err = parseFeedQuery(query)
 	if err != nil {
-		return "", "", fq, feed.Invalid("hub.topic", "%s", publicMessage(err, statusOf(err)))
+		return t, feed.Invalid("hub.topic", "%s", publicMessage(err, statusOf(err)))
 	}
-	if fq.page > 1 {
-		first := fq
+	if t.fq.page > 1 {
+		first := t.fq
 		first.page = 1
-		return "", "", fq, feed.Invalid("hub.topic", "is a page of a feed; subscribe to its first page, %s", s.abs(path)+first.encode())
+		return t, feed.Invalid("hub.topic", "is a page of a feed; subscribe to its first page, %s", s.abs(path)+first.encode())
 	}
-	if q := fq.encode(); strings.TrimPrefix(q, "?") != u.RawQuery {
-		return "", "", fq, feed.Invalid("hub.topic", "is not this feed's topic URL; subscribe to %s", s.abs(path)+q)
+	canonical := t.fq.encode()
+	if t.search != "" {
+		canonical = "?" + searchParams(t.search, t.fq).Encode()
 	}
-	return slugs, ext, fq, nil
+	if strings.TrimPrefix(canonical, "?") != u.RawQuery {
+		return t, feed.Invalid("hub.topic", "is not this feed's topic URL; subscribe to %s", s.abs(path)+canonical)
+	}
+	return t, nil
 }
 
 // TopicURLs lists the topics an external hub hears about: the site's feeds
@@ -234,12 +260,18 @@ func (s *Server) setFeedLinks(h http.Header, v view, slugs, ext string, fq feedQ
 	if slugs != "" {
 		path = v.prefix + "/tags/" + slugs + "/feed." + ext
 	}
+	s.setLinks(h, s.hubURL(v, fq), s.abs(path)+fq.encode())
+}
+
+// setLinks adds the Link header naming every hub, when the feed has one
+// (hub is its first), and the feed's self URL.
+func (s *Server) setLinks(h http.Header, hub, self string) {
 	var links []string
-	if s.hubURL(v, fq) != "" {
+	if hub != "" {
 		for _, hub := range s.cfg.HubURLs {
 			links = append(links, "<"+hub+`>; rel="hub"`)
 		}
 	}
-	links = append(links, "<"+s.abs(path)+fq.encode()+`>; rel="self"`)
+	links = append(links, "<"+self+`>; rel="self"`)
 	h.Add("Link", strings.Join(links, ", "))
 }

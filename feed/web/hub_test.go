@@ -241,7 +241,8 @@ func TestFeedsAdvertiseHub(t *testing.T) {
 func TestTopicIsWhatGETServes(t *testing.T) {
 	f, _ := newHubFixture(t)
 	f.put("a1", "Water plant hit", "hackers reached a water treatment plant", "alpha")
-	for _, path := range []string{"/feed.atom", "/tags/alpha/feed.rss", "/tags/alpha/feed.json?origin=own"} {
+	for _, path := range []string{"/feed.atom", "/tags/alpha/feed.rss", "/tags/alpha/feed.json?origin=own",
+		"/search/feed.atom?q=water", "/search/feed.json?limit=5&origin=own&q=water+plant"} {
 		c, err := f.handler.Topic(t.Context(), f.srv.URL+path)
 		if err != nil {
 			t.Fatalf("Topic(%s): %v", path, err)
@@ -251,8 +252,18 @@ func TestTopicIsWhatGETServes(t *testing.T) {
 			t.Errorf("%s: Topic gave ETag %s, %s; GET gave %s, %s", path, c.ETag, c.ContentType, resp.Header.Get("ETag"), resp.Header.Get("Content-Type"))
 		}
 	}
-	if _, err := f.handler.Topic(t.Context(), f.srv.URL+"/tags/nope/feed.atom"); !errors.Is(err, feed.ErrInvalid) {
-		t.Errorf("unknown tag: got %v, want feed.ErrInvalid", err)
+	for _, bad := range []string{"/tags/nope/feed.atom", "/search/feed.atom", "/search/feed.atom?q=x&limit=50", "/search/feed.atom?q=(x"} {
+		if _, err := f.handler.Topic(t.Context(), f.srv.URL+bad); !errors.Is(err, feed.ErrInvalid) {
+			t.Errorf("%s: got %v, want feed.ErrInvalid", bad, err)
+		}
+	}
+	// Search feeds advertise the hub like tag feeds.
+	resp, body := f.do("GET", "/search/feed.atom?q=water", "")
+	if l := resp.Header.Get("Link"); !strings.Contains(l, `rel="hub"`) || !strings.Contains(l, f.srv.URL+`/search/feed.atom?q=water>; rel="self"`) {
+		t.Errorf("search feed Link %q, want hub and self", l)
+	}
+	if !strings.Contains(string(body), `rel="hub"`) {
+		t.Errorf("search feed body names no hub")
 	}
 	urls, err := f.handler.TopicURLs(t.Context())
 	if err != nil {

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	for _, ext := range []string{"rss", "atom", "json"} {
 		m.HandleFunc("GET /s/{token}/feed."+ext, s.handleSubscriberFeed(ext))
 		m.HandleFunc("GET /s/{token}/tags/{slugs}/feed."+ext, s.handleSubscriberFeed(ext))
+		m.HandleFunc("GET /s/{token}/search/feed."+ext, s.handleSubscriberSearchFeed(ext))
 	}
 	m.HandleFunc("GET /s/{token}/archive/{doc}", s.handleSubscriberArchive)
 	m.HandleFunc("GET /s/{token}/tags/{slugs}/archive/{doc}", s.handleSubscriberArchive)

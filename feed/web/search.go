@@ -103,28 +103,52 @@ func (s *Server) searchFeedLinks(q string) []feedLink {
 // feed (?limit= and ?origin= as there).
 func (s *Server) handleSearchFeed(ext string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v := s.publicView()
-		q := normalQuery(r)
-		if q == "" {
-			s.textError(w, r, errorf(http.StatusBadRequest, "q is required: the search, as in /search/feed."+ext+"?q=cyber"))
-			return
-		}
-		fq, err := parseFeedQuery(r.URL.Query())
-		if err != nil {
-			s.textError(w, r, err)
-			return
-		}
-		fq.page = 1 // a search feed is not paged
-		key := v.key() + "\x00search\x00" + ext + "\x00" + q + "\x00" + fq.encode()
-		e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
-			return s.buildSearchFeed(r.Context(), v, q, formats[ext], fq)
-		})
-		if err != nil {
-			s.textError(w, r, err)
-			return
-		}
-		serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
+		s.serveSearchFeed(w, r, s.publicView(), ext)
 	}
+}
+
+// serveSearchFeed answers a search feed request for the view v and reports
+// whether it was a 304.
+func (s *Server) serveSearchFeed(w http.ResponseWriter, r *http.Request, v view, ext string) bool {
+	q := normalQuery(r)
+	if q == "" {
+		s.textError(w, r, errorf(http.StatusBadRequest, "q is required: the search, as in /search/feed."+ext+"?q=cyber"))
+		return false
+	}
+	fq, err := parseFeedQuery(r.URL.Query())
+	if err != nil {
+		s.textError(w, r, err)
+		return false
+	}
+	fq.page = 1 // a search feed is not paged
+	e, err := s.cache.get(r.Context(), searchKey(v, ext, q, fq), func() (*cachedFeed, error) {
+		return s.buildSearchFeed(r.Context(), v, q, formats[ext], fq)
+	})
+	if err != nil {
+		s.textError(w, r, err)
+		return false
+	}
+	if e.status == http.StatusOK {
+		s.setLinks(w.Header(), s.hubURL(v, fq), s.abs(v.prefix+"/search/feed."+ext)+"?"+searchParams(q, fq).Encode())
+	}
+	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
+}
+
+// searchKey is the feed cache's key for a search feed.
+func searchKey(v view, ext, q string, fq feedQuery) string {
+	return v.key() + "\x00search\x00" + ext + "\x00" + q + "\x00" + fq.encode()
+}
+
+// searchParams is the query string of a search feed's self URL.
+func searchParams(q string, fq feedQuery) url.Values {
+	params := url.Values{"q": {q}}
+	if fq.origin != "" {
+		params.Set("origin", string(fq.origin))
+	}
+	if fq.limit != feed.DefaultLimit {
+		params.Set("limit", strconv.Itoa(fq.limit))
+	}
+	return params
 }
 
 // buildSearchFeed renders the feed of the search q.
@@ -134,18 +158,17 @@ func (s *Server) buildSearchFeed(ctx context.Context, v view, q string, f format
 	if fr == nil {
 		return early, err
 	}
-	params := url.Values{"q": {q}}
+	id := url.Values{"q": {q}}
 	if fq.origin != "" {
-		params.Set("origin", string(fq.origin))
+		id.Set("origin", string(fq.origin))
 	}
-	fr.rf.ID = s.store.Site().TagURI("feed:search?" + params.Encode())
-	if fq.limit != feed.DefaultLimit {
-		params.Set("limit", strconv.Itoa(fq.limit))
-	}
+	fr.rf.ID = s.store.Site().TagURI("feed:search?" + id.Encode())
+	params := searchParams(q, fq)
 	fr.rf.Title = s.cfg.Title + ": search “" + q + "”"
 	fr.rf.Description = "Articles matching the search “" + q + "”, newest first."
 	fr.rf.HomeURL = s.abs("/search") + "?" + url.Values{"q": {q}}.Encode()
 	fr.rf.SelfURL = s.abs(v.prefix+"/search/"+doc) + "?" + params.Encode()
+	fr.rf.HubURL = s.hubURL(v, fq)
 	fr.filter.Query, fr.filter.Order, fr.filter.Limit = q, feed.OrderPublished, fq.limit
 	arts, err := s.store.Articles(ctx, fr.filter)
 	if err != nil {

@@ -61,6 +61,24 @@ func (s *Server) handleSubscriberFeed(ext string) http.HandlerFunc {
 	}
 }
 
+// handleSubscriberSearchFeed serves /s/{token}/search/feed.{ext}?q=: a saved
+// search with what the plan allows. A search spans every tag, so a token
+// limited to some tags has none.
+func (s *Server) handleSubscriberSearchFeed(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sub := s.subscriberAuth(w, r)
+		if sub == nil {
+			return
+		}
+		if len(sub.Tags) > 0 {
+			s.textError(w, r, errorf(http.StatusForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+"; search feeds span every tag"))
+			return
+		}
+		notModified := s.serveSearchFeed(w, r, subscriberView(r.PathValue("token"), sub), ext)
+		s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+	}
+}
+
 // handleSubscriberArchive serves the archive documents under /s/{token}/.
 func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request) {
 	sub := s.subscriberAuth(w, r)

@@ -77,6 +77,12 @@ func TestSubscriberPlans(t *testing.T) {
 	if strings.Contains(string(body), secretText) {
 		t.Errorf("summary plan got the full text")
 	}
+	if _, body := f.do("GET", "/s/"+full+"/search/feed.atom?q=grid", ""); !strings.Contains(string(body), secretText) {
+		t.Errorf("full plan search feed lacks the full text")
+	}
+	if r, body := f.do("GET", "/search/feed.atom?q=grid", ""); r.StatusCode != 200 || strings.Contains(string(body), secretText) {
+		t.Errorf("public search feed: got %d, full text %v; want 200 without it", r.StatusCode, strings.Contains(string(body), secretText))
+	}
 	etag := resp.Header.Get("ETag")
 	if r, _ := f.do("GET", "/s/"+full+"/tags/alpha/feed.atom", "", "If-None-Match", etag, "User-Agent", "Reader/2"); r.StatusCode != 304 {
 		t.Errorf("token feed re-poll: got %d, want 304", r.StatusCode)
@@ -90,8 +96,8 @@ func TestSubscriberPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub.Usage.Polls != 2 || sub.Usage.NotModified != 1 || sub.Usage.UserAgents["Reader/2"] != 1 || !sub.Usage.LastSeen.Equal(f.now) {
-		t.Errorf("usage: got %+v, want 2 polls, 1 not modified, Reader/2 once, last seen %v", sub.Usage, f.now)
+	if sub.Usage.Polls != 3 || sub.Usage.NotModified != 1 || sub.Usage.UserAgents["Reader/2"] != 1 || !sub.Usage.LastSeen.Equal(f.now) {
+		t.Errorf("usage: got %+v, want 3 polls (two feeds, a search), 1 not modified, Reader/2 once, last seen %v", sub.Usage, f.now)
 	}
 
 	// Revocation answers 403 at once.
