@@ -54,6 +54,11 @@ type Source struct {
 	// server can send a 301 for an hour, and the old URL would be lost.
 	PendingURL   string `json:"pending_url,omitempty"`
 	PendingCount int    `json:"pending_count,omitempty"`
+
+	// Hint is how long the feed itself asked to be left alone (RSS <ttl>
+	// or Cache-Control max-age) at its last full fetch; a 304 has no body
+	// to say it again, so it is kept here.
+	Hint time.Duration `json:"hint,omitempty"`
 }
 
 // Interval returns how often s is polled: Every, or DefaultSourceEvery when

@@ -15,7 +15,7 @@ import (
 
 const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_categories, s.etag, s.last_modified,
 	s.last_attempt, s.last_success, s.last_status, s.consecutive_errors, s.last_error, s.next_fetch,
-	s.pending_url, s.pending_count, s.created`
+	s.pending_url, s.pending_count, s.created, s.hint`
 
 // sourceItems counts a source's stored articles, along articles_source.
 const sourceItems = `(SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id)`
@@ -255,9 +255,10 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, enabled = enabled AND ?, etag = ?, last_modified = ?,
 			last_attempt = ?, last_success = ?, last_status = ?, consecutive_errors = ?, last_error = ?,
-			next_fetch = ?, pending_url = ?, pending_count = ? WHERE id = ?`,
+			next_fetch = ?, pending_url = ?, pending_count = ?, hint = ? WHERE id = ?`,
 			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
-			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), s.PendingURL, s.PendingCount, s.ID)
+			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), s.PendingURL, s.PendingCount,
+			int64(s.Hint/time.Second), s.ID)
 		if err != nil {
 			return err
 		}
@@ -331,13 +332,13 @@ func scanSource(r rowScanner, withItems bool) (*feed.Source, error) {
 	var (
 		s                                            feed.Source
 		tags                                         string
-		every                                        int64
+		every, hint                                  int64
 		lastAttempt, lastSuccess, nextFetch, created int64
 		dest                                         []any
 	)
 	dest = append(dest, &s.ID, &s.URL, &s.Name, &tags, &every, &s.Enabled, &s.UseCategories, &s.ETag, &s.LastModified,
 		&lastAttempt, &lastSuccess, &s.LastStatus, &s.ConsecutiveErrors, &s.LastError, &nextFetch,
-		&s.PendingURL, &s.PendingCount, &created)
+		&s.PendingURL, &s.PendingCount, &created, &hint)
 	if withItems {
 		dest = append(dest, &s.Items)
 	}
@@ -351,6 +352,7 @@ func scanSource(r rowScanner, withItems bool) (*feed.Source, error) {
 		s.Tags = nil
 	}
 	s.Every = time.Duration(every) * time.Second
+	s.Hint = time.Duration(hint) * time.Second
 	s.LastAttempt, s.LastSuccess = fromMicros(lastAttempt), fromMicros(lastSuccess)
 	s.NextFetch, s.Created = fromMicros(nextFetch), fromMicros(created)
 	return &s, nil

@@ -79,8 +79,12 @@ func TestSourceCreateReadUpdate(t *testing.T) {
 	polled := *got
 	polled.ETag, polled.LastModified, polled.LastAttempt, polled.NextFetch = `"v1"`, "Mon, 01 Jan 2024 00:00:00 GMT", clk.t, clk.t.Add(time.Hour)
 	polled.ConsecutiveErrors, polled.LastError, polled.LastStatus = 2, "500 Internal Server Error", 500
+	polled.Hint = 90 * time.Minute
 	if _, err := db.RecordPoll(ctx, polled.URL, polled, nil); err != nil {
 		t.Fatal(err)
+	}
+	if again, _ := db.Source(ctx, src.ID); again.Hint != 90*time.Minute {
+		t.Errorf("hint: got %v, want 1h30m kept", again.Hint)
 	}
 	upd, err := db.UpdateSource(ctx, src.ID, func(s *feed.Source) error {
 		s.Name, s.Tags, s.Every = "State Department", []string{"diplomacy"}, 2*time.Hour

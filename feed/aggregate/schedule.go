@@ -94,7 +94,8 @@ func (p Policy) withDefaults() Policy {
 // source as it was before the poll. The rules:
 //
 //   - success or 304: now + the source's interval, or the feed's <ttl> or
-//     Cache-Control max-age if longer (those capped at MaxHint);
+//     Cache-Control max-age if longer (those capped at MaxHint; after a 304,
+//     which has no body, the <ttl> of the last full fetch, s.Hint);
 //   - 429 or 503 with Retry-After: now + Retry-After, at least MinInterval
 //     and at most MaxRetryAfter;
 //   - 410 Gone: the zero time; the source is to be disabled;
@@ -114,6 +115,8 @@ func NextFetch(now time.Time, s feed.Source, o Outcome, p Policy) time.Time {
 		}
 		if o.Result != nil {
 			hint = max(hint, o.Result.TTL)
+		} else if r != nil && r.NotModified {
+			hint = max(hint, s.Hint)
 		}
 		return now.Add(max(interval, min(hint, p.MaxHint)))
 	case r != nil && r.RetryAfter > 0 &&
@@ -180,6 +183,10 @@ func Update(s feed.Source, now time.Time, o Outcome, p Policy) feed.Source {
 		}
 	} else {
 		s.ETag, s.LastModified = r.ETag, r.LastModified
+		s.Hint = r.MaxAge
+		if o.Result != nil {
+			s.Hint = max(s.Hint, o.Result.TTL)
+		}
 	}
 
 	if !r.PermanentRedirect || r.FinalURL == s.URL {

@@ -38,6 +38,9 @@ func TestNextFetch(t *testing.T) {
 		{"success, ttl capped by policy", src(0, 0), ok(&Response{Status: 200}, &Result{TTL: 10 * time.Hour}), Policy{MaxHint: 6 * time.Hour}, 6 * time.Hour},
 		{"success resets backoff", src(0, 7), ok(&Response{Status: 200}, &Result{}), noJitter, 30 * time.Minute},
 		{"304 like success", src(0, 0), ok(&Response{Status: 304, NotModified: true, MaxAge: time.Hour}, nil), noJitter, time.Hour},
+		{"304 keeps the last ttl", feed.Source{Hint: 90 * time.Minute}, ok(&Response{Status: 304, NotModified: true}, nil), noJitter, 90 * time.Minute},
+		{"304 with a longer max-age", feed.Source{Hint: 40 * time.Minute}, ok(&Response{Status: 304, NotModified: true, MaxAge: time.Hour}, nil), noJitter, time.Hour},
+		{"200 ignores the old hint", feed.Source{Hint: 90 * time.Minute}, ok(&Response{Status: 200}, &Result{}), noJitter, 30 * time.Minute},
 		{"interval below the floor", src(10*time.Second, 0), ok(&Response{Status: 200}, &Result{}), noJitter, time.Minute},
 		{"429 retry-after", src(0, 0), status(429, 2*time.Minute), noJitter, 2 * time.Minute},
 		{"503 retry-after", src(0, 3), status(503, 5*time.Hour), noJitter, 5 * time.Hour},
@@ -108,6 +111,17 @@ func TestUpdate(t *testing.T) {
 		s := Update(base, now, Outcome{Response: &Response{Status: 304, NotModified: true, ETag: `"e1b"`}}, p)
 		if s.ETag != `"e1b"` || s.LastModified != base.LastModified || s.ConsecutiveErrors != 0 || !s.LastSuccess.Equal(now) {
 			t.Errorf("got %+v", s)
+		}
+	})
+	t.Run("ttl outlives a 304", func(t *testing.T) {
+		s := Update(base, now, Outcome{Response: &Response{Status: 200}, Result: &Result{TTL: 90 * time.Minute}}, p)
+		if s.Hint != 90*time.Minute || !s.NextFetch.Equal(now.Add(90*time.Minute)) {
+			t.Fatalf("after a 200 with a ttl: hint %v, next %v", s.Hint, s.NextFetch.Sub(now))
+		}
+		later := now.Add(90 * time.Minute)
+		s = Update(s, later, Outcome{Response: &Response{Status: 304, NotModified: true}}, p)
+		if s.Hint != 90*time.Minute || !s.NextFetch.Equal(later.Add(90*time.Minute)) {
+			t.Errorf("after a 304: hint %v, next in %v; want the ttl kept", s.Hint, s.NextFetch.Sub(later))
 		}
 	})
 	t.Run("failure", func(t *testing.T) {
