@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"herald/feed"
 	"herald/feed/web"
@@ -100,12 +99,8 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tPLAN\tTAGS\tRATE/MIN\tPOLLS\tLAST SEEN\tSTATUS")
 		for _, s := range subs {
-			status := "active"
-			if !s.Revoked.IsZero() {
-				status = "revoked " + s.Revoked.Format(time.DateTime)
-			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, s.Plan, orAll(s.Tags), rateText(s.RatePerMinute),
-				s.Usage.Polls, orDash(s.Usage.LastSeen), status)
+				s.Usage.Polls, orDash(s.Usage.LastSeen), status(s.Revoked))
 		}
 		tw.Flush()
 	case "usage":

@@ -46,11 +46,7 @@ func cmdToken(ctx context.Context, e *env, args []string) int {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tCREATED\tLAST USED\tSTATUS")
 		for _, t := range tokens {
-			status := "active"
-			if !t.Revoked.IsZero() {
-				status = "revoked " + t.Revoked.Format(time.DateTime)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format(time.DateTime), orDash(t.LastUsed), status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format(time.DateTime), orDash(t.LastUsed), status(t.Revoked))
 		}
 		tw.Flush()
 	case "revoke":
@@ -60,6 +56,15 @@ func cmdToken(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "revoked token %q\n", rest[0])
 	}
 	return 0
+}
+
+// status says whether a token revoked at the given time (zero: never) is
+// active.
+func status(revoked time.Time) string {
+	if revoked.IsZero() {
+		return "active"
+	}
+	return "revoked " + revoked.Format(time.DateTime)
 }
 
 func orDash(t time.Time) string {
