@@ -262,10 +262,15 @@ func TestPollerSlowHostDoesNotStarveOthers(t *testing.T) {
 	release := make(chan struct{})
 	var slowNow, slowMax, fastHits atomic.Int32
 	fastDone := make(chan struct{})
+	slowFull := make(chan struct{}) // closed when PerHost slow requests hang at once
+	var slowFullOnce sync.Once
 	body := fixture(t, "atom.xml")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/slow/") {
 			n := slowNow.Add(1)
+			if n == 2 {
+				slowFullOnce.Do(func() { close(slowFull) })
+			}
 			for {
 				m := slowMax.Load()
 				if n <= m || slowMax.CompareAndSwap(m, n) {
@@ -306,6 +311,11 @@ func TestPollerSlowHostDoesNotStarveOthers(t *testing.T) {
 	case <-fastDone:
 	case <-time.After(time.Minute):
 		t.Fatalf("the other host's sources were not polled while one host hung (%d of 6)", fastHits.Load())
+	}
+	select {
+	case <-slowFull:
+	case <-time.After(time.Minute):
+		t.Fatalf("the slow host never had PerHost requests at once (%d)", slowNow.Load())
 	}
 	release <- struct{}{} // unblock one slow request, then all of them
 	for range 5 {
