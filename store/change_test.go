@@ -355,3 +355,39 @@ func TestCursorWalkWhileInserting(t *testing.T) {
 		})
 	}
 }
+
+// Renaming or deleting a tag changes how its articles look: each is logged
+// as updated and moves to the end of the polling order.
+func TestTagRenameAndDeleteLogChanges(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t, Options{})
+	arts := []feed.Article{article("a1", "One", "grid"), article("b1", "Two"), article("c1", "Three", "grid")}
+	if _, err := db.UpsertArticles(ctx, arts); err != nil {
+		t.Fatal(err)
+	}
+	renamed := "power-grid"
+	if _, err := db.UpdateTag(ctx, "grid", feed.TagUpdate{Slug: &renamed}); err != nil {
+		t.Fatal(err)
+	}
+	name := "Power grid"
+	if _, err := db.UpdateTag(ctx, renamed, feed.TagUpdate{Name: &name}); err != nil {
+		t.Fatal(err) // a new name alone shows in no article: nothing logged
+	}
+	want := []string{"created a1 v1", "created b1 v1", "created c1 v1", "updated a1 v1", "updated c1 v1"}
+	if got := changeLog(t, db); !slices.Equal(got, want) {
+		t.Errorf("after rename: got %q, want %q", got, want)
+	}
+	if got := searchIDs(t, db, feed.ArticleFilter{Order: feed.OrderChanged}); !slices.Equal(got, []string{"b1", "a1", "c1"}) {
+		t.Errorf("changed order after rename: got %q, want [b1 a1 c1]", got)
+	}
+	if err := db.DeleteTag(ctx, renamed); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "updated a1 v1", "updated c1 v1")
+	if got := changeLog(t, db); !slices.Equal(got, want) {
+		t.Errorf("after delete: got %q, want %q", got, want)
+	}
+	if err := db.DeleteTag(ctx, renamed); !errors.Is(err, feed.ErrNotFound) {
+		t.Errorf("deleting twice: got %v, want ErrNotFound", err)
+	}
+}

@@ -143,6 +143,10 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tag_aliases (slug, tag_id) VALUES (?, ?)`, old, id); err != nil {
 				return err
 			}
+			// Its articles now show another slug: pollers must see them again.
+			if err := db.logTagged(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE tags SET slug = ?, name = ?, description = ?, rule = ?, updated = ? WHERE id = ?`,
 			t.Slug, t.Name, t.Description, t.Rule, toMicros(db.now()), id)
@@ -165,15 +169,37 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 // It returns feed.ErrNotFound when there is no such tag.
 func (db *DB) DeleteTag(ctx context.Context, slug string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE slug = ?`, slug)
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM tags WHERE slug = ?`, slug).Scan(&id)
 		if err != nil {
+			return notFound(err, "delete tag "+slug)
+		}
+		// Its articles lose a tag: pollers must see them again.
+		if err := db.logTagged(ctx, tx, id); err != nil {
 			return fmt.Errorf("delete tag %s: %w", slug, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("delete tag %s: %w", slug, feed.ErrNotFound)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete tag %s: %w", slug, err)
 		}
 		return bump(ctx, tx)
 	})
+}
+
+// logTagged logs an update in the change log for every article carrying
+// the tag, in storing order, and moves each to the end of the polling order.
+func (db *DB) logTagged(ctx context.Context, tx *sql.Tx, tagID int64) error {
+	now := toMicros(db.now())
+	_, err := tx.ExecContext(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash)
+		SELECT a.id, a.guid, 'updated', ?, a.version, a.content_hash
+		FROM article_tags t JOIN articles a ON a.seq = t.article_seq
+		WHERE t.tag_id = ? ORDER BY a.seq`, now, tagID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE articles SET changed = ?,
+		rev = (SELECT MAX(c.id) FROM changes c WHERE c.article_id = articles.id)
+		WHERE seq IN (SELECT article_seq FROM article_tags WHERE tag_id = ?)`, now, tagID)
+	return err
 }
 
 // RetagArticles passes every stored article (with its title, content and
