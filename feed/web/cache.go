@@ -26,7 +26,8 @@ type cachedFeed struct {
 	body, gz    []byte // identity and gzip encodings of the same bytes
 	etag        string // strong, quoted; the gzip variant adds "-gz"
 	lastMod     time.Time
-	closed      bool // a closed archive page: cacheable for long
+	closed      bool     // a closed archive page: cacheable for long
+	link        []string // the Link header of a 200 and its 304s, if any
 
 	// Header values of a 200, prepared once by prepare.
 	ctype, lastModText []string

@@ -150,9 +150,6 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs
 		s.textError(w, r, err)
 		return false
 	}
-	if e.status == http.StatusOK {
-		s.setFeedLinks(w.Header(), v, slugs, ext, fq) // WebSub discovery, on 304s too
-	}
 	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
 }
 
@@ -279,7 +276,18 @@ func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, 
 			return nil, err
 		}
 	}
-	return fr.render(f, arts)
+	return s.renderTopic(fr, f, arts)
+}
+
+// renderTopic renders a feed that can be a WebSub topic, with the Link
+// header of WebSub discovery (on its 304s too).
+func (s *Server) renderTopic(fr *frame, f format, arts []feed.Article) (*cachedFeed, error) {
+	e, err := fr.render(f, arts)
+	if err != nil {
+		return nil, err
+	}
+	e.link = s.links(fr.rf.HubURL, fr.rf.SelfURL)
+	return e, nil
 }
 
 // pageLinks sets the RFC 5005 paged-feed links of one page of a feed: the
@@ -394,6 +402,9 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge t
 	}
 	h["Cache-Control"] = []string{scope + strconv.Itoa(int(maxAge.Seconds()))}
 	h["Vary"] = varyEncoding
+	if e.link != nil {
+		h["Link"] = e.link
+	}
 	body := hv.body
 	if notModified(r, e) {
 		h.Del("Content-Encoding")

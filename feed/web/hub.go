@@ -252,20 +252,11 @@ func (s *Server) hubURL(v view, fq feedQuery) string {
 	return s.cfg.HubURLs[0]
 }
 
-// setFeedLinks adds to a feed response the Link header of WebSub discovery
-// (section 4): every hub (rel="hub") and the feed's own URL (rel="self"), in
-// one header so that clients reading only the first Link see both.
-func (s *Server) setFeedLinks(h http.Header, v view, slugs, ext string, fq feedQuery) {
-	path := v.prefix + "/feed." + ext
-	if slugs != "" {
-		path = v.prefix + "/tags/" + slugs + "/feed." + ext
-	}
-	s.setLinks(h, s.hubURL(v, fq), s.abs(path)+fq.encode())
-}
-
-// setLinks adds the Link header naming every hub, when the feed has one
-// (hub is its first), and the feed's self URL.
-func (s *Server) setLinks(h http.Header, hub, self string) {
+// links is the value of the Link header of WebSub discovery (section 4):
+// every hub (rel="hub") when the feed has one (hub is its first), and the
+// feed's own URL (rel="self"), in one header so that clients reading only
+// the first Link see both.
+func (s *Server) links(hub, self string) []string {
 	var links []string
 	if hub != "" {
 		for _, hub := range s.cfg.HubURLs {
@@ -273,5 +264,5 @@ func (s *Server) setLinks(h http.Header, hub, self string) {
 		}
 	}
 	links = append(links, "<"+self+`>; rel="self"`)
-	h.Add("Link", strings.Join(links, ", "))
+	return []string{strings.Join(links, ", ")}
 }

@@ -128,9 +128,6 @@ func (s *Server) serveSearchFeed(w http.ResponseWriter, r *http.Request, v view,
 		s.textError(w, r, err)
 		return false
 	}
-	if e.status == http.StatusOK {
-		s.setLinks(w.Header(), s.hubURL(v, fq), s.abs(v.prefix+"/search/feed."+ext)+"?"+searchParams(q, fq).Encode())
-	}
 	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
 }
 
@@ -174,5 +171,5 @@ func (s *Server) buildSearchFeed(ctx context.Context, v view, q string, f format
 	if err != nil {
 		return nil, err
 	}
-	return fr.render(f, arts)
+	return s.renderTopic(fr, f, arts)
 }
