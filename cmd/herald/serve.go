@@ -33,8 +33,8 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	f.boolVar(&demo, "demo", "HERALD_DEMO", false, "ingest the bundled demo articles when the database holds no article")
 	f.stringVar(&logLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info (one line per request), warn or error")
 	f.stringVar(&publicContent, "public-content", "HERALD_PUBLIC_CONTENT", "full", "what feeds without a subscriber token carry: full or summary")
-	f.DurationVar(&feedMaxAge, "feed-max-age", time.Minute, "Cache-Control max-age of feeds")
-	f.DurationVar(&staleness, "stale-after", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds")
+	f.durationVar(&feedMaxAge, "feed-max-age", "HERALD_FEED_MAX_AGE", time.Minute, "Cache-Control max-age of feeds")
+	f.durationVar(&staleness, "stale-after", "HERALD_STALE_AFTER", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds")
 	var poll pollFlags
 	poll.register(f, true)
 	var hub hubFlags
