@@ -17,7 +17,7 @@ const subscriberHelp = `Manage subscriber and partner feed tokens. A token goes 
 /s/TOKEN/tags/SLUG/feed.atom, so it works in every feed reader; its plan
 decides whether the feeds carry full text (see serve --public-content).
 
-  herald subscriber add NAME [--plan full|summary] [--tags a,b] [--rate N] [--attribution]
+  herald subscriber add NAME [--plan full|summary] [--tags a,b] [--rate N/min] [--attribution]
   herald subscriber list
   herald subscriber rotate NAME      a new token; the old one stops working
   herald subscriber revoke NAME      the token answers 403 from now on
@@ -29,14 +29,14 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	var (
 		c           config
 		plan, tags  string
-		rate        int
+		rate        perMinute
 		attribution bool
 	)
 	f := newFlags(e, "subscriber", "[command] [args]", subscriberHelp)
 	c.common(f)
 	f.StringVar(&plan, "plan", "full", "with add: full or summary")
 	f.StringVar(&tags, "tags", "", "with add: comma-separated tag slugs the token is limited to (default: every feed)")
-	f.IntVar(&rate, "rate", 0, "with add: requests per minute the token may make; 0 for no cap")
+	f.Var(&rate, "rate", "with add: requests the token may make, as N/min (or N); 0 for no cap")
 	f.BoolVar(&attribution, "attribution", false, "with add: end each of the outlet's items with a credit line linking to its page")
 	if code := c.parse(f, args); code >= 0 {
 		return code
@@ -65,7 +65,7 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	}
 	switch sub {
 	case "add":
-		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: rate, Attribution: attribution}
+		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: int(rate), Attribution: attribution}
 		for t := range strings.SplitSeq(tags, ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				s.Tags = append(s.Tags, feed.Slugify(t))
@@ -131,6 +131,20 @@ func orAll(tags []string) string {
 		return "(all)"
 	}
 	return strings.Join(tags, ",")
+}
+
+// perMinute is a rate flag: "60/min", or "60" meaning the same.
+type perMinute int
+
+func (p *perMinute) String() string { return strconv.Itoa(int(*p)) + "/min" }
+
+func (p *perMinute) Set(v string) error {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), "/min"))
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a rate such as 60/min")
+	}
+	*p = perMinute(n)
+	return nil
 }
 
 func rateText(n int) string {

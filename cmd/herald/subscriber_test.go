@@ -7,7 +7,7 @@ import (
 
 func TestSubscriberCommands(t *testing.T) {
 	s := startServer(t, "--demo", "--public-content", "summary")
-	code, out, stderr := s.herald(t, "subscriber", "add", "partner-site", "--plan", "full", "--tags", "cyber-diplomacy", "--rate", "60")
+	code, out, stderr := s.herald(t, "subscriber", "add", "partner-site", "--plan", "full", "--tags", "cyber-diplomacy", "--rate", "60/min")
 	if code != 0 {
 		t.Fatalf("subscriber add: exit %d: %s", code, stderr)
 	}
@@ -36,5 +36,8 @@ func TestSubscriberCommands(t *testing.T) {
 	}
 	if code, _, _ := s.herald(t, "subscriber", "add", "x", "--plan", "gold"); code != 1 {
 		t.Errorf("bad plan: exit %d, want 1", code)
+	}
+	if code, _, stderr := s.herald(t, "subscriber", "add", "y", "--rate", "fast"); code != 2 || !strings.Contains(stderr, "60/min") {
+		t.Errorf("bad rate: exit %d %q, want 2 with an example", code, stderr)
 	}
 }
