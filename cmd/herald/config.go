@@ -69,6 +69,24 @@ func (f *flags) parseAll(args []string) error {
 	}
 }
 
+// subcommand splits the positional arguments into a subcommand (def when
+// none is given) and its arguments, and checks them against arity, which
+// gives each subcommand's least and most arguments. When they do not fit it
+// prints the usage and returns ok false.
+func (f *flags) subcommand(def string, arity map[string][2]int) (sub string, rest []string, ok bool) {
+	sub = f.Arg(0)
+	if sub == "" {
+		sub = def
+	}
+	rest = f.Args()[min(1, f.NArg()):]
+	n, known := arity[sub]
+	if !known || len(rest) < n[0] || len(rest) > n[1] {
+		f.Usage()
+		return sub, rest, false
+	}
+	return sub, rest, true
+}
+
 // Args, Arg and NArg give the positional arguments parseAll found.
 func (f *flags) Args() []string { return f.pos }
 func (f *flags) NArg() int      { return len(f.pos) }

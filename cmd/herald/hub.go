@@ -123,11 +123,8 @@ func cmdHub(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub, rest := f.Arg(0), f.Args()[min(1, f.NArg()):]
-	want := map[string]int{"list": 0, "remove": 1}
-	n, ok := want[sub]
-	if !ok || len(rest) != n {
-		f.Usage()
+	sub, rest, ok := f.subcommand("", map[string][2]int{"list": {0, 0}, "remove": {1, 1}})
+	if !ok {
 		return 2
 	}
 	db, err := c.open(ctx)

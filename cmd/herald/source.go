@@ -57,14 +57,9 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub := f.Arg(0)
-	if sub == "" {
-		sub = "list"
-	}
-	rest := f.Args()[min(1, f.NArg()):]
-	want := map[string]int{"list": 0, "add": 1, "show": 1, "disable": 1, "enable": 1, "remove": 1, "import": 1, "export": 0}
-	if n, ok := want[sub]; !ok || len(rest) != n {
-		f.Usage()
+	sub, rest, ok := f.subcommand("list", map[string][2]int{"list": {0, 0}, "add": {1, 1}, "show": {1, 1}, "disable": {1, 1},
+		"enable": {1, 1}, "remove": {1, 1}, "import": {1, 1}, "export": {0, 0}})
+	if !ok {
 		return 2
 	}
 	var extra []string

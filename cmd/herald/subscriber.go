@@ -41,12 +41,8 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub := f.Arg(0)
-	rest := f.Args()[min(1, f.NArg()):]
-	want := map[string][2]int{"add": {1, 1}, "list": {0, 0}, "rotate": {1, 1}, "revoke": {1, 1}, "usage": {0, 1}}
-	n, ok := want[sub]
-	if !ok || len(rest) < n[0] || len(rest) > n[1] {
-		f.Usage()
+	sub, rest, ok := f.subcommand("", map[string][2]int{"add": {1, 1}, "list": {0, 0}, "rotate": {1, 1}, "revoke": {1, 1}, "usage": {0, 1}})
+	if !ok {
 		return 2
 	}
 	db, err := c.open(ctx)

@@ -37,14 +37,9 @@ func cmdTags(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub := f.Arg(0)
-	if sub == "" {
-		sub = "list"
-	}
-	rest := f.Args()[min(1, f.NArg()):]
-	want := map[string]int{"list": 0, "create": 1, "rename": 2, "name": 2, "describe": 2, "rule": 2, "apply": 0, "delete": 1}
-	if n, ok := want[sub]; !ok || len(rest) != n {
-		f.Usage()
+	sub, rest, ok := f.subcommand("list", map[string][2]int{"list": {0, 0}, "create": {1, 1}, "rename": {2, 2}, "name": {2, 2},
+		"describe": {2, 2}, "rule": {2, 2}, "apply": {0, 0}, "delete": {1, 1}})
+	if !ok {
 		return 2
 	}
 	if sub == "rule" || sub == "create" {

@@ -17,11 +17,8 @@ func cmdToken(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub, rest := f.Arg(0), f.Args()[min(1, f.NArg()):]
-	want := map[string]int{"create": 1, "list": 0, "revoke": 1}
-	n, ok := want[sub]
-	if !ok || len(rest) != n {
-		f.Usage()
+	sub, rest, ok := f.subcommand("", map[string][2]int{"create": {1, 1}, "list": {0, 0}, "revoke": {1, 1}})
+	if !ok {
 		return 2
 	}
 	db, err := c.open(ctx)
