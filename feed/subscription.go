@@ -18,6 +18,9 @@ const (
 	MaxSecretLen = 199
 	// MaxCallbackLen bounds hub.callback and hub.topic.
 	MaxCallbackLen = 2048
+	// DeliveryLogSize is how many deliveries the log keeps per
+	// subscription; older ones are dropped as new ones come.
+	DeliveryLogSize = 20
 )
 
 // A Subscription is a WebSub subscriber's lease on a topic: until Expires,

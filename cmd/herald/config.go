@@ -190,7 +190,7 @@ func (c *config) parse(f *flags, args []string) int {
 }
 
 // open opens the database, creating it with the default tag rules.
-func (c *config) open(ctx context.Context) (*store.DB, error) {
+func (c *config) open(ctx context.Context) (store.DB, error) {
 	return store.Open(ctx, c.db, store.Options{Authority: c.base.Hostname(), SeedTags: rule.Defaults()})
 }
 

@@ -19,7 +19,7 @@ var demoFS embed.FS
 
 // loadDemo ingests the demo articles when the database holds no article yet,
 // and returns how many it stored.
-func loadDemo(ctx context.Context, db *store.DB, loc *time.Location) (int, error) {
+func loadDemo(ctx context.Context, db store.DB, loc *time.Location) (int, error) {
 	existing, err := db.Articles(ctx, feed.ArticleFilter{Limit: 1})
 	if err != nil || len(existing) > 0 {
 		return 0, err

@@ -67,7 +67,7 @@ func (p *pollFlags) guard() aggregate.Guard {
 	return aggregate.Guard{AllowPrivate: p.allowPrivate}
 }
 
-func (p *pollFlags) newPoller(db *store.DB, log *slog.Logger, progress func(done, total int), stored func()) (*aggregate.Poller, *aggregate.Fetcher) {
+func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done, total int), stored func()) (*aggregate.Poller, *aggregate.Fetcher) {
 	f := aggregate.NewFetcher(aggregate.Options{
 		Version:    version(),
 		ContactURL: p.contactURL,
@@ -87,7 +87,7 @@ func (p *pollFlags) newPoller(db *store.DB, log *slog.Logger, progress func(done
 // start runs the poller of herald serve in a goroutine of wg until ctx ends,
 // unless --poll=false.
 // stored is called when a poll stored something new.
-func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db *store.DB, log *slog.Logger, stored func()) {
+func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, log *slog.Logger, stored func()) {
 	if !p.poll {
 		log.Info("not polling sources (--poll=false)")
 		return

@@ -54,7 +54,7 @@ func (h *hubFlags) check() error {
 }
 
 // setup makes the built-in hub, when it is on, for the site at base.
-func (h *hubFlags) setup(db *store.DB, base *url.URL, log *slog.Logger) {
+func (h *hubFlags) setup(db store.DB, base *url.URL, log *slog.Logger) {
 	h.base = base
 	if !h.on {
 		return
@@ -91,7 +91,7 @@ func (h *hubFlags) webHub() web.Hub {
 // start runs the hub's dispatcher and workers under wg until ctx ends.
 // Without the built-in hub, an external hub is still pinged: by a hub that
 // takes no subscriptions.
-func (h *hubFlags) start(ctx context.Context, wg *sync.WaitGroup, db *store.DB, topics websub.Topics, log *slog.Logger) {
+func (h *hubFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, topics websub.Topics, log *slog.Logger) {
 	hub := h.hub
 	if hub == nil && h.external != "" {
 		hub = websub.New(pingOnly{db}, websub.Options{ExternalHub: h.external, CheckEvery: h.checkEvery, Workers: 1, Logger: log})
@@ -103,7 +103,7 @@ func (h *hubFlags) start(ctx context.Context, wg *sync.WaitGroup, db *store.DB, 
 
 // pingOnly is the store of a hub that only pings an external hub: it sees
 // no subscriptions, so those left from when the built-in hub ran get nothing.
-type pingOnly struct{ *store.DB }
+type pingOnly struct{ store.DB }
 
 func (pingOnly) ActiveSubscriptions(context.Context, time.Time) ([]feed.Subscription, error) {
 	return nil, nil
@@ -119,7 +119,7 @@ func cmdHub(ctx context.Context, e *env, args []string) int {
 	f := newFlags(e, "hub", "list | remove ID",
 		"Show the WebSub subscriptions of the built-in hub, with the last entries of each one's\ndelivery log, or remove one.")
 	c.common(f)
-	f.IntVar(&entries, "log", 5, "list: how many log entries to show per subscription (at most "+strconv.Itoa(store.DeliveryLogSize)+")")
+	f.IntVar(&entries, "log", 5, "list: how many log entries to show per subscription (at most "+strconv.Itoa(feed.DeliveryLogSize)+")")
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}

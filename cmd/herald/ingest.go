@@ -125,7 +125,7 @@ func readFile(name string) ([]byte, error) {
 
 // An ingester reads files into the store in batches, applying tag rules.
 type ingester struct {
-	db        *store.DB
+	db        store.DB
 	opt       ingest.Options
 	extraTags []feed.ArticleTag
 	progress  *progress

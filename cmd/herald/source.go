@@ -243,7 +243,7 @@ func readOPML(r io.Reader) ([]feed.Source, error) {
 	return out, nil
 }
 
-func importOPML(ctx context.Context, e *env, db *store.DB, path string, extra []string, guard pollFlags) int {
+func importOPML(ctx context.Context, e *env, db store.DB, path string, extra []string, guard pollFlags) int {
 	file, err := os.Open(path)
 	if err != nil {
 		return fail(e, err)

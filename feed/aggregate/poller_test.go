@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -23,6 +22,7 @@ import (
 
 	"herald/feed"
 	"herald/store"
+	"herald/store/storetest"
 )
 
 // A feedFile is what feedServer answers for one path.
@@ -85,21 +85,17 @@ func (fs *feedServer) hitCount(path string) int {
 
 // openStore opens a herald database in a temporary folder, with one tag
 // rule: "hospitals" gives the tag health.
-func openStore(t testing.TB, now func() time.Time) *store.DB {
+func openStore(t testing.TB, now func() time.Time) store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"), store.Options{
+	db := storetest.Open(t, store.Options{
 		Authority: "news.example.org",
 		SeedTags:  []feed.Tag{{Slug: "health", Name: "Health", Rule: "hospitals"}},
 		Now:       now,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 
-func addSource(t testing.TB, db *store.DB, url string, tags ...string) *feed.Source {
+func addSource(t testing.TB, db store.DB, url string, tags ...string) *feed.Source {
 	t.Helper()
 	s, err := db.CreateSource(context.Background(), feed.Source{URL: url, Name: "Source " + url[strings.LastIndexByte(url, '/')+1:],
 		Tags: tags, Enabled: true, UseCategories: true})

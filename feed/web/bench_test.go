@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"herald/feed"
 	"herald/feed/rule"
 	"herald/store"
+	"herald/store/storetest"
 )
 
 // benchStore fills a database with n articles of about 3 KB, one in five
@@ -21,11 +21,7 @@ import (
 func benchServer(b *testing.B, n int) *Server {
 	b.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := storetest.Open(b, store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
 	para := "<p>" + strings.Repeat("Officials from both governments discussed norms for state behaviour in cyberspace. ", 8) + "</p>"
 	body := strings.Repeat(para, 4)
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -1,27 +1,22 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"herald/store"
+	"herald/store/storetest"
 )
 
 func openAPIServer(t *testing.T) *Server {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"), store.Options{Authority: "news.example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{Authority: "news.example.org"})
 	return New(db, Config{BaseURL: &url.URL{Scheme: "https", Host: "news.example.org"}})
 }
 

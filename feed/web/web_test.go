@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,11 +18,12 @@ import (
 	"herald/feed/rule"
 	"herald/feed/web"
 	"herald/store"
+	"herald/store/storetest"
 )
 
 type fixture struct {
 	t       *testing.T
-	db      *store.DB
+	db      store.DB
 	srv     *httptest.Server
 	token   string
 	now     time.Time
@@ -40,12 +40,8 @@ func newFixtureWith(t *testing.T, configure func(*web.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "herald.db"), store.Options{
+	db := storetest.Open(t, store.Options{
 		Authority: "news.example.org", SeedTags: rule.Defaults(), Now: func() time.Time { return f.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	f.db = db
 	secret, hash := feed.NewTokenSecret()
 	if _, err := db.CreateToken(ctx, "test", hash); err != nil {

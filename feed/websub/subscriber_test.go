@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,11 +22,12 @@ import (
 	"herald/feed/web"
 	"herald/feed/websub"
 	"herald/store"
+	"herald/store/storetest"
 )
 
 // site is herald's web server and hub over a real store, on loopback.
 type site struct {
-	db    *store.DB
+	db    store.DB
 	web   *web.Server
 	hub   *websub.Hub
 	srv   *httptest.Server
@@ -37,11 +37,7 @@ type site struct {
 func newSite(tb testing.TB, o websub.Options) *site {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "herald.db"), store.Options{Authority: "news.example.org", SeedTags: rule.Defaults()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.Open(tb, store.Options{Authority: "news.example.org", SeedTags: rule.Defaults()})
 	secret, hash := feed.NewTokenSecret()
 	if _, err := db.CreateToken(ctx, "test", hash); err != nil {
 		tb.Fatal(err)

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -100,7 +100,7 @@ func TestDeliveryLog(t *testing.T) {
 	if err := db.LogDelivery(ctx, feed.Delivery{SubscriptionID: s.ID, Time: clk.t, Kind: feed.Verify, Attempt: 1, Status: 200, Duration: 3 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	for i := range DeliveryLogSize + 5 {
+	for i := range feed.DeliveryLogSize + 5 {
 		clk.t = clk.t.Add(time.Second)
 		d := feed.Delivery{Time: clk.t, Kind: feed.Content, Attempt: i + 1, Status: 503, Error: fmt.Sprintf("failure %d", i+1)}
 		if err := db.RecordDelivery(ctx, s, d); err != nil {
@@ -111,10 +111,10 @@ func TestDeliveryLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != DeliveryLogSize {
-		t.Fatalf("log keeps %d entries, want %d", len(log), DeliveryLogSize)
+	if len(log) != feed.DeliveryLogSize {
+		t.Fatalf("log keeps %d entries, want %d", len(log), feed.DeliveryLogSize)
 	}
-	if first := log[0]; first.Attempt != DeliveryLogSize+5 || first.Error != "failure 25" || !first.Time.Equal(clk.t) ||
+	if first := log[0]; first.Attempt != feed.DeliveryLogSize+5 || first.Error != "failure 25" || !first.Time.Equal(clk.t) ||
 		first.Kind != feed.Content || first.Status != 503 || first.SubscriptionID != s.ID {
 		t.Errorf("newest entry %+v", first)
 	}

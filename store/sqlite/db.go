@@ -1,6 +1,7 @@
-// Package store keeps herald's articles, tags, tokens and sources in an
-// embedded SQLite file. It is the only package that speaks SQL.
-package store
+// Package sqlite is herald's default store engine: articles, tags, tokens,
+// sources and subscriptions in one embedded SQLite file (modernc.org/sqlite,
+// no cgo). Its migrations are embedded and tracked by PRAGMA user_version.
+package sqlite
 
 import (
 	"context"

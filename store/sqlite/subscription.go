@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -9,10 +9,6 @@ import (
 
 	"herald/feed"
 )
-
-// DeliveryLogSize is how many deliveries the log keeps per subscription; older
-// ones are dropped as new ones come.
-const DeliveryLogSize = 20
 
 const subscriptionColumns = `id, topic, callback, secret, lease, expires, created,
 	delivered_etag, failures, next_attempt`
@@ -113,7 +109,7 @@ func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error
 // RecordDelivery stores, in one transaction, what one content delivery to
 // s came to: s's delivery state as s has it (DeliveredETag, Failures,
 // NextAttempt; its other fields are ignored) and d in its log, which keeps
-// the last DeliveryLogSize entries. It returns feed.ErrNotFound when the
+// the last feed.DeliveryLogSize entries. It returns feed.ErrNotFound when the
 // subscription is gone (unsubscribed meanwhile, say).
 func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -135,7 +131,7 @@ func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.D
 }
 
 // LogDelivery adds d to the log of subscription d.SubscriptionID (which keeps
-// the last DeliveryLogSize entries) and changes nothing else. It returns
+// the last feed.DeliveryLogSize entries) and changes nothing else. It returns
 // feed.ErrNotFound when the subscription is gone.
 func (db *DB) LogDelivery(ctx context.Context, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -166,7 +162,7 @@ func logDelivery(ctx context.Context, tx *sql.Tx, d feed.Delivery) error {
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscription_id = ? AND id <= (
 			SELECT id FROM deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-		d.SubscriptionID, d.SubscriptionID, DeliveryLogSize)
+		d.SubscriptionID, d.SubscriptionID, feed.DeliveryLogSize)
 	return err
 }
 
@@ -175,7 +171,7 @@ func logDelivery(ctx context.Context, tx *sql.Tx, d feed.Delivery) error {
 // that does not exist has an empty log.
 func (db *DB) Deliveries(ctx context.Context, subscriptionID int64, limit int) ([]feed.Delivery, error) {
 	if limit <= 0 {
-		limit = DeliveryLogSize
+		limit = feed.DeliveryLogSize
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT subscription_id, time, kind, attempt, status, duration, error
 		FROM deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?`, subscriptionID, limit)

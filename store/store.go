@@ -1,0 +1,318 @@
+// Package store says what herald needs of a database, the contract every
+// engine meets, and opens the engine that --db names: an SQLite file (package
+// store/sqlite, the default).
+//
+// The engine-neutral parts (validation, tag rules, the query language) stay
+// above this seam, in package feed and its children; an engine holds only its
+// SQL and its quirks. Package storetest holds the behaviour every engine must
+// show, run against each of them.
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"herald/feed"
+	"herald/store/sqlite"
+)
+
+// DB is what every store engine does. Consumers declare the smaller
+// interfaces they need (web.Store, aggregate.Store, websub.Store); DB is the
+// union they are all cut from, and Open returns it because the engine is
+// chosen at run time.
+//
+// Every method is safe for concurrent use, and each write is one
+// transaction: it is stored whole or not at all.
+type DB interface {
+	// The database itself.
+	// Site returns the identity the database was created with.
+	Site() feed.Site
+	// Close closes the database.
+	Close() error
+	// Version returns a number that grows with every committed change to
+	// articles or tags, made by this process or any other.
+	Version(ctx context.Context) (int64, error)
+	// Backup writes a consistent copy of the database to path, which must not
+	// exist. Readers go on meanwhile; this process's writers wait for the copy.
+	Backup(ctx context.Context, path string) error
+
+	// Articles.
+	// Article returns the article with the given ID, with its tags.
+	// It returns feed.ErrNotFound when there is none.
+	Article(ctx context.Context, id string) (*feed.Article, error)
+	// Articles returns the articles f selects, newest published first unless
+	// f.Order says otherwise, with their tags: the first page of ArticlePage,
+	// whose errors it returns. Unknown tag slugs select nothing; callers that
+	// must tell a missing tag from an empty one ask Tag first.
+	Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error)
+	// UpsertArticles creates or updates each article by its ID, in one
+	// transaction, and reports what happened to each. It fills in what the store
+	// decides: GUID and Slug for a new article, Updated (kept when the content is
+	// unchanged, else the given Updated if later, else now), and the tags as
+	// stored. Tags that do not exist yet are created; renamed tags' old slugs
+	// resolve to the new ones. An invalid article fails the whole call with a
+	// *feed.ValidationError naming its index and ID; callers that want the rest
+	// to go on validate first.
+	UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.Change, error)
+	// UpsertArticle is UpsertArticles for one article.
+	UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error)
+	// DeleteArticle removes the article with the given ID and its version
+	// history, leaving a tombstone (see Tombstones) and a "deleted" entry in the
+	// change log.
+	// It returns feed.ErrNotFound when there is none.
+	DeleteArticle(ctx context.Context, id string) error
+
+	// Listing, searching and polling.
+	// ArticlePage returns one page of the articles f selects, in f's order,
+	// with their tags and the cursor of the next page.
+	//
+	// Paging with cursors never skips or repeats an article while others are
+	// written, within these limits. In OrderChanged (the order for polling)
+	// every write of an article gives it a new place at the end, so a walk
+	// returns every article that exists when it reaches the end, in the version
+	// it had when returned, and returns an article again only if it changed
+	// after it was returned; deleted articles drop out (see Changes). In
+	// OrderPublished, articles published later than the page being read are not
+	// part of the rest of the walk (start again, or poll OrderChanged, for
+	// them), and an edit that moves an article's published time may make the
+	// walk miss it or see it twice. OrderRank pages are consistent while the
+	// index does not change; any write moves scores a little, so a walk over a
+	// changing archive should search in OrderChanged. A query that matches more
+	// than rankWindow articles is ranked among the rankWindow most recently
+	// stored of them.
+	//
+	// Errors: a *feed.ValidationError for a query that does not parse (field
+	// "q"), a cursor from another listing (field "cursor") or a bad order.
+	ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.ArticlePage, error)
+
+	// Archives (RFC 5005).
+	// ArchivePages returns, in ascending order, the numbers of the archive pages
+	// holding at least one article that carries every tag in tags (all
+	// articles when tags is empty) with the given origin ("" for any), and the
+	// number of the open page: the one new articles go to. Pages before it are
+	// closed.
+	ArchivePages(ctx context.Context, tags []string, origin feed.Origin) (pages []int, open int, err error)
+	// ArchivePage returns the articles of archive page n that carry every tag
+	// in tags and have the given origin, newest stored first, with their tags.
+	ArchivePage(ctx context.Context, tags []string, origin feed.Origin, n int) ([]feed.Article, error)
+	// CountArticles returns how many articles f's tags and origin select
+	// (its limit and offset aside), for the last link of a paged feed.
+	CountArticles(ctx context.Context, f feed.ArticleFilter) (int, error)
+
+	// The change log, tombstones and versions.
+	// Changes returns a page of the change log: creates, updates (of content,
+	// slug or tags) and deletes of articles, in the order they were committed,
+	// after the position cursor names ("" for the beginning). limit is capped
+	// like a listing's. Changes to tags themselves (a rename, a deletion) are
+	// not logged per article.
+	//
+	// Errors: a *feed.ValidationError (field "cursor") for a cursor that
+	// Changes did not give out.
+	Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error)
+	// Tombstones returns the tombstones f selects, the latest deleted first.
+	// Tags match by the tags' current slugs.
+	Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.Tombstone, error)
+	// ArticleVersions returns up to limit versions of the content of the
+	// article with the given ID, the current one first. Each edit of the
+	// content (title, summary, body, authors, dates, URL, language, origin or
+	// provenance) keeps the version it replaced; slug and tags are not
+	// versioned, and the versions' articles carry no tags.
+	//
+	// Errors: feed.ErrNotFound when there is no such article.
+	ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error)
+
+	// Tags and their rules.
+	// Tags returns every tag, by slug, with the number of articles carrying it.
+	Tags(ctx context.Context) ([]feed.Tag, error)
+	// Tag returns the tag with the given slug, or the tag that had that slug
+	// before a rename (then the returned Slug differs from the one asked for).
+	// It returns feed.ErrNotFound when there is neither.
+	Tag(ctx context.Context, slug string) (*feed.Tag, error)
+	// CreateTag creates a tag. It returns a *feed.ValidationError for bad fields
+	// and feed.ErrConflict when the slug is taken, also as a renamed tag's old
+	// slug.
+	CreateTag(ctx context.Context, t feed.Tag) error
+	// UpdateTag changes the tag with the given slug (or old slug) and returns it
+	// as stored. A new slug is a rename: the old slug keeps resolving to the tag,
+	// so that its feed URLs can redirect. Changing a rule does not retag stored
+	// articles; RetagArticles does. It returns feed.ErrNotFound,
+	// feed.ErrConflict (new slug taken) or a *feed.ValidationError.
+	UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*feed.Tag, error)
+	// DeleteTag removes a tag, its old slugs, and its place on every article.
+	// It returns feed.ErrNotFound when there is no such tag.
+	DeleteTag(ctx context.Context, slug string) error
+	// RetagArticles passes every stored article (with its title, content and
+	// tags; other fields may be empty) to retag, which rewrites its Tags, and
+	// stores the tags that changed, all in one transaction. Content and Updated
+	// are left alone. It returns how many articles' tags changed.
+	RetagArticles(ctx context.Context, retag func(*feed.Article)) (int, error)
+	// TagNames maps every tag's slug to its name; cheaper than Tags, which
+	// counts articles.
+	TagNames(ctx context.Context) (map[string]string, error)
+
+	// API tokens.
+	// CreateToken stores a new API token under name with the hash of its secret
+	// (see feed.NewTokenSecret). It returns feed.ErrConflict when the name is
+	// taken and a *feed.ValidationError for a bad name.
+	CreateToken(ctx context.Context, name string, hash []byte) (*feed.Token, error)
+	// Tokens lists every token, revoked ones included, oldest first.
+	Tokens(ctx context.Context) ([]feed.Token, error)
+	// RevokeToken revokes the token with the given name; it stops working at
+	// once. It returns feed.ErrNotFound when no live token has that name.
+	RevokeToken(ctx context.Context, name string) error
+	// Authenticate returns the live token whose secret hashes to hash and notes
+	// that it was used. It returns feed.ErrUnauthorized for an unknown or
+	// revoked token.
+	Authenticate(ctx context.Context, hash []byte) (*feed.Token, error)
+
+	// Sources: external feeds and their poll state.
+	// CreateSource stores a new source and returns it as stored: with its ID,
+	// Created, and its tags without repeats. The poll status fields of s are
+	// ignored; a new source is due at once. Enabled is stored as given.
+	//
+	// Errors: a *feed.ValidationError for bad fields; feed.ErrConflict when
+	// another source has the same URL.
+	CreateSource(ctx context.Context, s feed.Source) (*feed.Source, error)
+	// Source returns the source with the given ID, with its Items count.
+	// It returns feed.ErrNotFound when there is none.
+	Source(ctx context.Context, id int64) (*feed.Source, error)
+	// Sources returns every source, by ID, with its Items count.
+	Sources(ctx context.Context) ([]feed.Source, error)
+	// DueSources returns up to limit enabled sources whose next fetch is at or
+	// before now, the longest overdue first; limit <= 0 means all of them. Their
+	// Items are not counted (left 0): the poller has no use for them.
+	DueSources(ctx context.Context, now time.Time, limit int) ([]feed.Source, error)
+	// UpdateSource changes the fields of the source with the given ID that a
+	// person sets: update is called, inside the transaction, with the source as
+	// stored, and what it leaves in URL, Name, Tags, Every, Enabled and
+	// UseCategories is stored; its changes to other fields are ignored. An error
+	// from update is returned as it is and changes nothing.
+	//
+	// A new URL starts afresh: its cache validators, pending redirect and error
+	// count are cleared and it is due at once, as is a source being enabled.
+	//
+	// Errors: feed.ErrNotFound; a *feed.ValidationError for bad fields;
+	// feed.ErrConflict when another source has the new URL.
+	UpdateSource(ctx context.Context, id int64, update func(*feed.Source) error) (*feed.Source, error)
+	// SetSourceEnabled enables or disables the source with the given ID and
+	// returns it as stored. A source being enabled is due at once.
+	// It returns feed.ErrNotFound when there is none.
+	SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*feed.Source, error)
+	// DeleteSource removes the source with the given ID. Its articles stay
+	// published, with their provenance (which names the source and its feed),
+	// but are no longer linked to it: they count towards no source's Items, and
+	// an item of the same feed added again as a new source is a new article.
+	// It returns feed.ErrNotFound when there is no such source.
+	DeleteSource(ctx context.Context, id int64) error
+	// RecordPoll stores what one poll of a source came to, in one transaction:
+	// the source's poll state as s has it (as aggregate.Update leaves it) and the
+	// articles the poll gave, upserted by ID (which the aggregate package derives
+	// from the source and the item's GUID). Either all of it is stored or none.
+	// It reports what happened to each article; unchanged articles change
+	// nothing, not even the content version.
+	//
+	// polledURL is the URL that was fetched. Of s, only the poll state is
+	// written: validators, times, status, error, next fetch and pending
+	// redirect; its URL when the redirect rule moved it (unless another source
+	// has that URL: then it stays); and Enabled only when false (a 410). The
+	// fields a person sets may have been changed while the poll ran, and stay.
+	//
+	// An article whose date the feed did not give (Provenance.Published and
+	// Updated zero), or gave in the future, is dated by its fetch; once stored,
+	// it keeps its first date, so that such a feed does not look changed at
+	// every fetch.
+	//
+	// Errors: feed.ErrNotFound when the source was removed during the poll;
+	// feed.ErrConflict when its URL was changed during the poll (the poll is
+	// then of a feed it no longer follows, and nothing is stored); a
+	// *feed.ValidationError naming the first invalid article, or one that is not
+	// an external article of s.
+	RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error)
+
+	// Subscribers: private feed tokens and their usage.
+	// CreateSubscriber stores a subscriber with the hash of its token (see
+	// feed.NewTokenSecret). It returns a *feed.ValidationError for bad fields
+	// and feed.ErrConflict when the name is taken.
+	CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []byte) error
+	// Subscribers lists every subscriber, revoked ones included, by name.
+	Subscribers(ctx context.Context) ([]feed.Subscriber, error)
+	// Subscriber returns the subscriber with the given name, or
+	// feed.ErrNotFound.
+	Subscriber(ctx context.Context, name string) (*feed.Subscriber, error)
+	// SubscriberByToken returns the subscriber whose token hashes to hash,
+	// revoked or not (the caller tells a revoked token from an unknown one), or
+	// feed.ErrNotFound.
+	SubscriberByToken(ctx context.Context, hash []byte) (*feed.Subscriber, error)
+	// RotateSubscriber replaces a live subscriber's token hash: the old token
+	// stops working at once. It returns feed.ErrNotFound when there is no live
+	// subscriber of that name.
+	RotateSubscriber(ctx context.Context, name string, hash []byte) error
+	// RevokeSubscriber revokes a subscriber's token; requests with it answer
+	// 403 from then on. It returns feed.ErrNotFound when there is no live
+	// subscriber of that name.
+	RevokeSubscriber(ctx context.Context, name string) error
+	// AddUsage adds counts gathered in memory to the stored usage of each
+	// subscriber, keyed by id, in one transaction. Unknown ids are skipped.
+	AddUsage(ctx context.Context, usage map[int64]feed.Usage) error
+
+	// WebSub subscriptions and their delivery logs.
+	// UpsertSubscription stores a verified WebSub subscription, or renews the one
+	// with the same topic and callback: its secret, lease and expiry are
+	// replaced; its delivery state (DeliveredETag, Failures, NextAttempt), log
+	// and Created are kept. A new one takes s's delivery state. It returns the
+	// subscription as stored. Nothing here moves the content version.
+	//
+	// Errors: a *feed.ValidationError for bad fields.
+	UpsertSubscription(ctx context.Context, s feed.Subscription) (*feed.Subscription, error)
+	// DeleteSubscription removes the subscription of callback to topic, and its
+	// log. It returns feed.ErrNotFound when there is none.
+	DeleteSubscription(ctx context.Context, topic, callback string) error
+	// Subscriptions returns every subscription, expired ones included, by ID.
+	Subscriptions(ctx context.Context) ([]feed.Subscription, error)
+	// ActiveSubscriptions returns the subscriptions whose lease runs at now, by
+	// topic and then ID.
+	ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Subscription, error)
+	// PruneSubscriptions removes the subscriptions whose lease ran out at or
+	// before now, with their logs, and returns how many it removed.
+	PruneSubscriptions(ctx context.Context, now time.Time) (int, error)
+	// RecordDelivery stores, in one transaction, what one content delivery to
+	// s came to: s's delivery state as s has it (DeliveredETag, Failures,
+	// NextAttempt; its other fields are ignored) and d in its log, which keeps
+	// the last feed.DeliveryLogSize entries. It returns feed.ErrNotFound when the
+	// subscription is gone (unsubscribed meanwhile, say).
+	RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error
+	// LogDelivery adds d to the log of subscription d.SubscriptionID (which keeps
+	// the last feed.DeliveryLogSize entries) and changes nothing else. It returns
+	// feed.ErrNotFound when the subscription is gone.
+	LogDelivery(ctx context.Context, d feed.Delivery) error
+	// Deliveries returns up to limit entries of the log of the subscription with
+	// the given ID, newest first; limit <= 0 means the whole log. A subscription
+	// that does not exist has an empty log.
+	Deliveries(ctx context.Context, subscriptionID int64, limit int) ([]feed.Delivery, error)
+}
+
+// Options configure a store when it is opened.
+type Options struct {
+	// Authority names the publisher in the tag: URIs of GUIDs and feed ids,
+	// e.g. "news.example.org". It is recorded when the database is created
+	// and kept from then on (see DB.Site), so a later change of domain
+	// changes no id that readers have seen.
+	Authority string
+	// SeedTags are created when the database is created, and never again,
+	// so that a newsroom that deletes one does not see it return.
+	SeedTags []feed.Tag
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Open opens the store that dsn names, creating it if need be, and brings
+// its schema up to date. dsn is the path of an SQLite file.
+func Open(ctx context.Context, dsn string, opt Options) (DB, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("open store: %w", feed.Invalid("db", "is required"))
+	}
+	return sqlite.Open(ctx, dsn, sqlite.Options(opt))
+}
+
+var _ DB = (*sqlite.DB)(nil)
