@@ -85,3 +85,12 @@ func (s *Subscriber) Validate() error {
 	}
 	return v.Err()
 }
+
+// NewFeedToken returns a new subscriber token and the hash that is stored in
+// its place. Feed tokens are longer-lived than API tokens and sit in URLs, so
+// they have a prefix of their own ("hrs_") and only URL-safe characters.
+func NewFeedToken() (secret string, hash []byte) {
+	api, _ := NewTokenSecret()
+	secret = "hrs_" + strings.ToLower(strings.TrimPrefix(api, "hrd_"))
+	return secret, HashToken(secret)
+}

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"herald/feed"
-	"herald/feed/web"
 )
 
 const subscriberHelp = `Manage subscriber and partner feed tokens. A token goes in the feed URL,
@@ -67,13 +66,13 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 				s.Tags = append(s.Tags, feed.Slugify(t))
 			}
 		}
-		secret, hash := web.NewFeedToken()
+		secret, hash := feed.NewFeedToken()
 		if err := db.CreateSubscriber(ctx, s, hash); err != nil {
 			return fail(e, err)
 		}
 		printToken(s, secret)
 	case "rotate":
-		secret, hash := web.NewFeedToken()
+		secret, hash := feed.NewFeedToken()
 		if err := db.RotateSubscriber(ctx, rest[0], hash); err != nil {
 			return fail(e, err)
 		}

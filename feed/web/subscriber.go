@@ -276,7 +276,7 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 	if sub.Plan == "" {
 		sub.Plan = feed.PlanFull
 	}
-	secret, hash := NewFeedToken()
+	secret, hash := feed.NewFeedToken()
 	if err := s.store.CreateSubscriber(r.Context(), sub, hash); err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -287,7 +287,7 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 
 func (s *Server) handleSubscriberRotate(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	secret, hash := NewFeedToken()
+	secret, hash := feed.NewFeedToken()
 	if err := s.store.RotateSubscriber(r.Context(), name, hash); err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -306,13 +306,4 @@ func (s *Server) handleSubscriberRevoke(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// NewFeedToken returns a new subscriber token and its stored hash. Feed
-// tokens are longer-lived than API tokens and sit in URLs, so they have a
-// prefix of their own ("hrs_") and only URL-safe characters.
-func NewFeedToken() (secret string, hash []byte) {
-	api, _ := feed.NewTokenSecret()
-	secret = "hrs_" + strings.ToLower(strings.TrimPrefix(api, "hrd_"))
-	return secret, feed.HashToken(secret)
 }
