@@ -80,11 +80,18 @@ func (f *flags) subcommand(def string, arity map[string][2]int) (sub string, res
 	}
 	rest = f.Args()[min(1, f.NArg()):]
 	n, known := arity[sub]
-	if !known || len(rest) < n[0] || len(rest) > n[1] {
-		f.Usage()
-		return sub, rest, false
+	switch {
+	case !known:
+		fmt.Fprintf(f.Output(), "%s: unknown command %q\n\n", f.Name(), sub)
+	case len(rest) < n[0]:
+		fmt.Fprintf(f.Output(), "%s %s: missing argument\n\n", f.Name(), sub)
+	case len(rest) > n[1]:
+		fmt.Fprintf(f.Output(), "%s %s: unexpected argument %q\n\n", f.Name(), sub, rest[n[1]])
+	default:
+		return sub, rest, true
 	}
-	return sub, rest, true
+	f.Usage()
+	return sub, rest, false
 }
 
 // Args, Arg and NArg give the positional arguments parseAll found.

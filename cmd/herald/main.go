@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -59,6 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
+	args = hoistCommand(args)
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
@@ -67,6 +69,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stderr, "herald: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// boolFlags are the flags of any command that take no value, so that
+// hoistCommand does not take the word after one for its value.
+var boolFlags = map[string]bool{
+	"demo": true, "hub": true, "poll": true, "allow-private-sources": true, "allow-private-callbacks": true,
+	"due": true, "categories": true, "attribution": true, "create-tags": true, "dry-run": true,
+	"early-access": true, "purge": true, "h": true, "help": true,
+}
+
+// hoistCommand moves flags given before the command to after it, so that
+// "herald --db x.db tags" is "herald tags --db x.db". args that do not start
+// with a flag are returned as they are; so are flags followed by no command.
+func hoistCommand(args []string) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if !strings.HasPrefix(a, "-") {
+			out := make([]string, 0, len(args))
+			out = append(out, a)
+			out = append(out, args[:i]...)
+			return append(out, args[i+1:]...)
+		}
+		name := strings.TrimLeft(a, "-")
+		if !strings.Contains(name, "=") && !boolFlags[name] {
+			i++ // the flag's value
+		}
+	}
+	return args
 }
 
 func usage(w io.Writer) {
