@@ -1,6 +1,6 @@
 // Package store says what herald needs of a database, the contract every
 // engine meets, and opens the engine that --db names: an SQLite file (package
-// store/sqlite, the default).
+// store/sqlite, the default) or a PostgreSQL database (store/postgres).
 //
 // The engine-neutral parts (validation, tag rules, the query language) stay
 // above this seam, in package feed and its children; an engine holds only its
@@ -11,9 +11,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/postgres"
 	"herald/store/sqlite"
 )
 
@@ -57,6 +59,12 @@ type DB interface {
 	UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.Change, error)
 	// UpsertArticle is UpsertArticles for one article.
 	UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error)
+	// CreateArticle stores a new article, filling in what UpsertArticle does
+	// (GUID, Slug, Updated, the tags as stored), in one transaction: of
+	// concurrent creations of one ID, exactly one succeeds.
+	// Errors: feed.ErrConflict when an article with a's ID exists; a
+	// *feed.ValidationError for bad fields.
+	CreateArticle(ctx context.Context, a *feed.Article) error
 	// DeleteArticle removes the article with the given ID and its version
 	// history, leaving a tombstone (see Tombstones) and a "deleted" entry in the
 	// change log.
@@ -307,12 +315,23 @@ type Options struct {
 }
 
 // Open opens the store that dsn names, creating it if need be, and brings
-// its schema up to date. dsn is the path of an SQLite file.
+// its schema up to date. dsn is the path of an SQLite file, or the URL of a
+// PostgreSQL database (postgres://user:password@host:port/database, or
+// postgresql://...), which must exist; several herald instances may share
+// it. Its parameters pool_max_conns and statement_timeout (in milliseconds)
+// size the instance's connection pool and bound each statement. The
+// password appears in no error.
 func Open(ctx context.Context, dsn string, opt Options) (DB, error) {
 	if dsn == "" {
 		return nil, fmt.Errorf("open store: %w", feed.Invalid("db", "is required"))
 	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return postgres.Open(ctx, dsn, postgres.Options{Authority: opt.Authority, SeedTags: opt.SeedTags, Now: opt.Now})
+	}
 	return sqlite.Open(ctx, dsn, sqlite.Options(opt))
 }
 
-var _ DB = (*sqlite.DB)(nil)
+var (
+	_ DB = (*sqlite.DB)(nil)
+	_ DB = (*postgres.DB)(nil)
+)

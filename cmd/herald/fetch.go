@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
+	"net"
 	"net/url"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"herald/feed/aggregate"
+	"herald/feed/guard"
 	"herald/store"
 )
 
@@ -63,8 +64,15 @@ func (p *pollFlags) check() error {
 	return nil
 }
 
-func (p *pollFlags) guard() aggregate.Guard {
-	return aggregate.Guard{AllowPrivate: p.allowPrivate}
+// resolver looks up the hosts of source and WebSub callback URLs when they
+// are added. The tests put a stub here, so that none of them asks DNS.
+var resolver guard.Resolver = net.DefaultResolver
+
+// lookupTimeout bounds resolving a source URL's host when it is added.
+const lookupTimeout = 10 * time.Second
+
+func (p *pollFlags) policy() guard.Policy {
+	return guard.Policy{AllowPrivate: p.allowPrivate, Resolver: resolver}
 }
 
 func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done, total int), stored func()) (*aggregate.Poller, *aggregate.Fetcher) {
@@ -72,7 +80,7 @@ func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done,
 		Version:    version(),
 		ContactURL: p.contactURL,
 		Timeout:    p.timeout,
-		Guard:      p.guard(),
+		Guard:      p.policy(),
 	})
 	return aggregate.NewPoller(db, f, aggregate.PollerOptions{
 		Workers:  p.workers,
@@ -101,25 +109,23 @@ func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, 
 	})
 }
 
-// checkSourceURL refuses, when the guard is on, a source URL whose host is
-// an address the guard refuses (or localhost). Host names are checked after
-// DNS, at every connection, by the fetcher; this is the early answer for the
-// obvious cases.
-func (p *pollFlags) checkSourceURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil // Source.Validate says what is wrong
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		host = "127.0.0.1"
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
+// checkSourceURL refuses a source URL that the fetcher would refuse to
+// fetch: its host is an address the guard refuses, in any spelling, or a
+// name with an address the guard refuses (guard.Policy.CheckURL). The
+// fetcher checks every connection anyway; this is the early answer. A name
+// that does not resolve now is accepted: a feed's DNS may be down for an
+// hour, and the poller reports what comes of it.
+func (p *pollFlags) checkSourceURL(ctx context.Context, raw string) error {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	err := p.policy().CheckURL(ctx, raw)
+	if errors.As(err, new(*guard.LookupError)) {
 		return nil
 	}
-	port, _ := strconv.ParseUint(u.Port(), 10, 16)
-	return p.guard().Check(netip.AddrPortFrom(ip, uint16(port)))
+	if errors.As(err, new(*guard.BlockedError)) {
+		return fmt.Errorf("%w; --allow-private-sources allows it", err)
+	}
+	return err
 }
 
 // version is herald's version for the User-Agent: the module version it was
@@ -198,8 +204,13 @@ func cmdFetch(ctx context.Context, e *env, args []string) int {
 		sum, err = poller.RunOnce(ctx, ids...)
 	}
 	bar.done()
+	refused := false
 	for _, se := range sum.Errors {
 		fmt.Fprintf(e.stderr, "error: %v\n", se)
+		refused = refused || errors.As(se.Err, new(*guard.BlockedError))
+	}
+	if refused {
+		fmt.Fprintln(e.stderr, "herald fetch: sources on non-public addresses are refused unless --allow-private-sources is given")
 	}
 	fmt.Fprintln(e.stdout, sum)
 	if err != nil {

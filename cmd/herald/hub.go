@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"herald/feed"
-	"herald/feed/aggregate"
+	"herald/feed/guard"
 	"herald/feed/web"
 	"herald/feed/websub"
 	"herald/store"
@@ -61,7 +61,7 @@ func (h *hubFlags) setup(db store.DB, base *url.URL, log *slog.Logger) {
 	}
 	h.hub = websub.New(db, websub.Options{
 		URL:         h.urls()[0],
-		Guard:       aggregate.Guard{AllowPrivate: h.allowPrivate},
+		Guard:       guard.Policy{AllowPrivate: h.allowPrivate, Resolver: resolver},
 		CheckEvery:  h.checkEvery,
 		ExternalHub: h.external,
 		Logger:      log,

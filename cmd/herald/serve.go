@@ -102,13 +102,19 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 
 	hub.setup(db, c.base, log)
-	handler := web.New(db, web.Config{
+	webCfg := web.Config{
 		HubURLs: hub.urls(), Hub: hub.webHub(),
 		BaseURL: c.base, Title: c.title, Description: c.desc, Rights: rights, Location: c.loc,
 		CheckSourceURL: poll.checkSourceURL,
 		PublicContent:  feed.Plan(publicContent),
 		FeedMaxAge:     feedMaxAge, StaleAfter: staleness, Logger: log,
-	})
+	}
+	if logBuf != nil {
+		// The logger writes JSON there (see newLogger); the access log's
+		// lines, written without slog, are the same.
+		webCfg.AccessLog = logBuf
+	}
+	handler := web.New(db, webCfg)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"herald/feed"
+	"herald/feed/opml"
 	"herald/store"
 )
 
@@ -105,7 +105,7 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		if err := s.Validate(); err != nil {
 			return fail(e, fmt.Errorf("source %s: %w", s.URL, err))
 		}
-		if err := guard.checkSourceURL(s.URL); err != nil {
+		if err := guard.checkSourceURL(ctx, s.URL); err != nil {
 			return fail(e, fmt.Errorf("source %s: %w", s.URL, err))
 		}
 		created, err := db.CreateSource(ctx, s)
@@ -179,41 +179,17 @@ func listSources(w io.Writer, srcs []feed.Source, loc *time.Location) {
 	tw.Flush()
 }
 
-// OPML, as feed readers exchange subscription lists.
-type opmlDoc struct {
-	XMLName xml.Name      `xml:"opml"`
-	Version string        `xml:"version,attr"`
-	Title   string        `xml:"head>title"`
-	Created string        `xml:"head>dateCreated,omitempty"`
-	Outline []opmlOutline `xml:"body>outline"`
-}
-
-type opmlOutline struct {
-	Text     string        `xml:"text,attr"`
-	Title    string        `xml:"title,attr,omitempty"`
-	Type     string        `xml:"type,attr,omitempty"`
-	XMLURL   string        `xml:"xmlUrl,attr,omitempty"`
-	HTMLURL  string        `xml:"htmlUrl,attr,omitempty"`
-	Category string        `xml:"category,attr,omitempty"`
-	Outline  []opmlOutline `xml:"outline"`
-}
-
-// maxOPML bounds the size of an OPML file read.
-const maxOPML = 10 << 20
-
 // readOPML reads the sources an OPML file lists: each outline with an
 // xmlUrl, tagged with its categories (each part of each "/a/b" path) and the
 // text of the outlines it sits in.
 func readOPML(r io.Reader) ([]feed.Source, error) {
-	dec := xml.NewDecoder(io.LimitReader(r, maxOPML))
-	dec.CharsetReader = charset.NewReaderLabel
-	var doc opmlDoc
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := opml.ParseCharset(r, charset.NewReaderLabel)
+	if err != nil {
 		return nil, err
 	}
 	var out []feed.Source
-	var walk func(outlines []opmlOutline, parents []string)
-	walk = func(outlines []opmlOutline, parents []string) {
+	var walk func(outlines []opml.Outline, parents []string)
+	walk = func(outlines []opml.Outline, parents []string) {
 		for _, o := range outlines {
 			label := strings.TrimSpace(o.Title)
 			if label == "" {
@@ -230,16 +206,16 @@ func readOPML(r io.Reader) ([]feed.Source, error) {
 				}
 				out = append(out, s)
 			}
-			if len(o.Outline) > 0 {
+			if len(o.Outlines) > 0 {
 				tags := parents
 				if slug := feed.Slugify(label); slug != "" && o.XMLURL == "" {
 					tags = append(slices.Clone(parents), slug)
 				}
-				walk(o.Outline, tags)
+				walk(o.Outlines, tags)
 			}
 		}
 	}
-	walk(doc.Outline, nil)
+	walk(doc.Outlines, nil)
 	return out, nil
 }
 
@@ -263,7 +239,7 @@ func importOPML(ctx context.Context, e *env, db store.DB, path string, extra []s
 		}
 		err := s.Validate()
 		if err == nil {
-			err = guard.checkSourceURL(s.URL)
+			err = guard.checkSourceURL(ctx, s.URL)
 		}
 		if err == nil {
 			_, err = db.CreateSource(ctx, s)
@@ -291,22 +267,22 @@ func importOPML(ctx context.Context, e *env, db store.DB, path string, extra []s
 // writeOPML writes srcs as an OPML 2.0 subscription list, with each source's
 // tags as its categories, which import reads back.
 func writeOPML(w io.Writer, srcs []feed.Source, now time.Time) error {
-	doc := opmlDoc{Version: "2.0", Title: "herald sources", Created: now.UTC().Format(time.RFC1123Z)}
+	doc := opml.Document{Title: "herald sources", Created: now}
 	for _, s := range srcs {
-		o := opmlOutline{Text: s.Name, Title: s.Name, Type: "rss", XMLURL: s.URL}
+		o := opml.Outline{Text: s.Name, Title: s.Name, Type: "rss", XMLURL: s.URL}
 		for i, t := range s.Tags {
 			if i > 0 {
 				o.Category += ","
 			}
 			o.Category += "/" + t
 		}
-		doc.Outline = append(doc.Outline, o)
+		doc.Outlines = append(doc.Outlines, o)
 	}
-	out, err := xml.MarshalIndent(doc, "", "  ")
+	out, err := opml.Marshal(&doc)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s%s\n", xml.Header, out)
+	_, err = fmt.Fprintf(w, "%s\n", out) // a last line for the terminal
 	return err
 }
 

@@ -202,7 +202,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	if withSource[feeds.URL+"/state/rss"] == 0 || withSource[feeds.URL+"/cisa/atom"] == 0 {
 		t.Errorf("RSS <source url> by feed: got %v, want both sources' feed URLs", withSource)
 	}
-	conformance.FeedParser(t, body, external)
+	t.Run("external.rss/feedparser", func(t *testing.T) { conformance.FeedParser(t, body, external) })
 
 	_, body = s.do(t, "GET", "/tags/external/feed.atom?origin=external&limit=500", "", "")
 	var atom struct {
@@ -233,15 +233,15 @@ func TestSourcesEndToEnd(t *testing.T) {
 	if len(atom.Entries) != external-1 || cisa == 0 { // the METI item is not tagged external
 		t.Errorf("external Atom entries: got %d (%d from the Atom feed), want %d", len(atom.Entries), cisa, external-1)
 	}
-	conformance.Atom(t, body)
-	conformance.FeedParser(t, body, external-1)
+	t.Run("external.atom/jing", func(t *testing.T) { conformance.Atom(t, body) })
+	t.Run("external.atom/feedparser", func(t *testing.T) { conformance.FeedParser(t, body, external-1) })
 	_, body = s.do(t, "GET", "/tags/external/feed.json?origin=own", "", "")
-	conformance.JSONFeed(t, body)
+	t.Run("external-own.json/ajv", func(t *testing.T) { conformance.JSONFeed(t, body) })
 	if !bytes.Contains(body, []byte("Our analysis")) || bytes.Contains(body, []byte(`"_herald"`)) {
 		t.Errorf("?origin=own: got %s, want only the own article", body)
 	}
 	_, body = s.do(t, "GET", "/feed.json?origin=external&limit=500", "", "")
-	conformance.JSONFeed(t, body)
+	t.Run("site-external.json/ajv", func(t *testing.T) { conformance.JSONFeed(t, body) })
 	if n := bytes.Count(body, []byte(`"_herald"`)); n != external || bytes.Contains(body, []byte("Our analysis")) {
 		t.Errorf("?origin=external JSON: %d items with provenance, want %d and no own article", n, external)
 	}
@@ -251,7 +251,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	if !bytes.Contains(body, []byte("「サイバーセキュリティ経営ガイドライン」を改訂しました")) {
 		t.Errorf("the Shift_JIS item is not in its tag's feed intact:\n%s", body)
 	}
-	conformance.Atom(t, body)
+	t.Run("japan.atom/jing", func(t *testing.T) { conformance.Atom(t, body) })
 
 	// A second fetch: 304s, nothing changes.
 	notModified := feeds.count(http.StatusNotModified)
@@ -380,6 +380,13 @@ func TestSourceOPML(t *testing.T) {
 	trim := regexp.MustCompile(`<dateCreated>.*</dateCreated>`)
 	if trim.ReplaceAllString(again, "") != trim.ReplaceAllString(exported, "") {
 		t.Errorf("round trip differs:\n%s\nwant\n%s", again, exported)
+	}
+
+	// A hostile file is refused whole, saying where.
+	writeFile(t, dir, "laughs.opml", "<?xml version=\"1.0\"?>\n<!DOCTYPE opml [<!ENTITY a \"aaaaaaaa\">]>\n<opml><body><outline text=\"&a;\" xmlUrl=\"https://example.org/\"/></body></opml>")
+	code, out, stderr = herald("source", "import", filepath.Join(dir, "laughs.opml"))
+	if code != 1 || out != "" || !strings.Contains(stderr, "laughs.opml: opml: line 2, column 41: <!DOCTYPE> not allowed") {
+		t.Errorf("import of a DTD: exit %d %q %q, want 1 and the position", code, out, stderr)
 	}
 }
 
@@ -511,7 +518,7 @@ func TestCorpusRepublished(t *testing.T) {
 			t.Fatalf("fetch: exit %d %q, want %d sources", code, out, len(part))
 		}
 		t.Logf("files %d to %d: %s", start+1, start+len(part), strings.TrimSpace(out))
-		validateRepublished(t, s)
+		validateRepublished(t, s, fmt.Sprintf("files-%d-to-%d", start+1, start+len(part)))
 	}
 
 	// Every source was fetched, and either stored what it gave or has its
@@ -566,8 +573,9 @@ func TestCorpusRepublished(t *testing.T) {
 }
 
 // validateRepublished runs the validators over the site feed, all and
-// external only, in each format.
-func validateRepublished(t *testing.T, s *server) {
+// external only, in each format, each in a subtest named after the part of
+// the corpus (files 1 to 400), the feed and the validator.
+func validateRepublished(t *testing.T, s *server, part string) {
 	t.Helper()
 	for _, q := range []string{"", "origin=external"} {
 		n := s.count(t, q)
@@ -576,14 +584,18 @@ func validateRepublished(t *testing.T, s *server) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("/feed.%s?%s: %d", ext, q, resp.StatusCode)
 			}
+			name := part + "/feed." + ext
+			if q != "" {
+				name += "-external"
+			}
 			switch ext {
 			case "atom":
-				conformance.Atom(t, body)
-				conformance.FeedParser(t, body, n)
+				t.Run(name+"/jing", func(t *testing.T) { conformance.Atom(t, body) })
+				t.Run(name+"/feedparser", func(t *testing.T) { conformance.FeedParser(t, body, n) })
 			case "rss":
-				conformance.FeedParser(t, body, n)
+				t.Run(name+"/feedparser", func(t *testing.T) { conformance.FeedParser(t, body, n) })
 			case "json":
-				conformance.JSONFeed(t, body)
+				t.Run(name+"/ajv", func(t *testing.T) { conformance.JSONFeed(t, body) })
 			}
 		}
 	}

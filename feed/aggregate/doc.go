@@ -2,10 +2,10 @@
 // their items into feed.Articles that keep their provenance.
 //
 // It covers one poll of one source: a Fetcher does the HTTP (conditional
-// GET, redirects, limits, the address Guard), Parse reads RSS, Atom or JSON
-// Feed in any common encoding into sanitized articles, and NextFetch and
-// Update decide, as pure functions, what the poll means for the source and
-// when to come back. A Limiter bounds concurrent fetches overall and per
+// GET, redirects, limits, the address guard of package guard), Parse reads
+// RSS, Atom or JSON Feed in any common encoding into sanitized articles, and
+// NextFetch and Update decide, as pure functions, what the poll means for
+// the source and when to come back. A Limiter bounds concurrent fetches overall and per
 // host. A Poller runs passes over the due sources with bounded workers and
 // hands each poll's outcome to a store it declares as an interface.
 //

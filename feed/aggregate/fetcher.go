@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/guard"
 )
 
 // Defaults for Options fields left zero.
@@ -44,8 +44,9 @@ type Options struct {
 	MaxBodySize int64
 	// MaxRedirects caps how many redirects one fetch follows (default 5).
 	MaxRedirects int
-	// Guard decides which addresses may be connected to.
-	Guard Guard
+	// Guard decides which addresses may be connected to, at every
+	// connection. The zero value allows public addresses only.
+	Guard guard.Policy
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -87,23 +88,8 @@ func NewFetcher(o Options) *Fetcher {
 	if o.ContactURL != "" {
 		ua += " (+" + o.ContactURL + ")"
 	}
-	dialer := &net.Dialer{
-		Timeout:   o.ConnectTimeout,
-		KeepAlive: 30 * time.Second,
-		Control:   o.Guard.Control,
-	}
 	return &Fetcher{
-		transport: &http.Transport{
-			// No proxy: through a proxy the guard would see only the
-			// proxy's address, never the source's.
-			Proxy:               nil,
-			DialContext:         dialer.DialContext,
-			ForceAttemptHTTP2:   true,
-			TLSHandshakeTimeout: o.ConnectTimeout,
-			MaxIdleConns:        100,
-			MaxIdleConnsPerHost: 2,
-			IdleConnTimeout:     90 * time.Second,
-		},
+		transport:    o.Guard.Transport(o.ConnectTimeout, 2),
 		userAgent:    ua,
 		timeout:      o.Timeout,
 		maxBody:      o.MaxBodySize,
@@ -174,8 +160,9 @@ func formatSize(n int64) string {
 // even when err is not: a 429 or 410 comes back as a *StatusError together
 // with the Response that says when to retry. A 304 is not an error.
 //
-// Errors: *StatusError for a status other than 2xx or 304, *BlockedError when
-// the guard refused an address, ErrTooLarge, context errors, and network errors.
+// Errors: *StatusError for a status other than 2xx or 304, *guard.BlockedError
+// when the guard refused an address, ErrTooLarge, context errors, and network
+// errors.
 func (f *Fetcher) Fetch(ctx context.Context, src feed.Source) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -262,7 +249,7 @@ func (f *Fetcher) wrap(ctx context.Context, rawURL, last string, err error) erro
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return fmt.Errorf("fetch %s: %sno complete response within %v: %w", rawURL, where, f.timeout, err)
 	}
-	var blocked *BlockedError
+	var blocked *guard.BlockedError
 	if errors.As(err, &blocked) {
 		// The dialer's "dial tcp 127.0.0.1:8080:" prefix says nothing more.
 		return fmt.Errorf("fetch %s: %s%w", rawURL, where, blocked)

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/guard"
 )
 
 func TestFetchHeaders(t *testing.T) {
@@ -429,5 +433,95 @@ func TestPollUnparseableKeepsOldValidators(t *testing.T) {
 	src = Update(src, fetchedAt, o, Policy{})
 	if src.ETag != `"good"` || src.ConsecutiveErrors != 1 {
 		t.Errorf("etag %q, errors %d; want the old etag kept and one error", src.ETag, src.ConsecutiveErrors)
+	}
+}
+
+func TestGuardRefusesLoopbackSource(t *testing.T) {
+	var hits atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write(fixture(t, "rss2.xml"))
+	})
+	f := NewFetcher(Options{}) // the default guard
+	t.Cleanup(f.Close)
+	u, _ := url.Parse(srv.URL)
+
+	tests := []struct {
+		url   string
+		addrs []string // what the host name may resolve to
+	}{
+		{srv.URL + "/feed", []string{"127.0.0.1"}},
+		{"http://localhost:" + u.Port() + "/feed", []string{"127.0.0.1", "::1"}},
+		{"http://localhost.:" + u.Port() + "/feed", []string{"127.0.0.1", "::1"}},
+		{"http://2130706433:" + u.Port() + "/feed", []string{"127.0.0.1"}},
+		{"http://0x7f.1:" + u.Port() + "/feed", []string{"127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		_, err := f.Fetch(t.Context(), testSource(tt.url))
+		var be *guard.BlockedError
+		if !errors.As(err, &be) || be.Class != "loopback" || !slices.Contains(tt.addrs, be.Addr) {
+			t.Fatalf("%s: err = %v, want a loopback *BlockedError for one of %q", tt.url, err, tt.addrs)
+		}
+		want := "fetch " + tt.url + ": refusing to connect to " + be.Addr + " (loopback)"
+		if err.Error() != want {
+			t.Errorf("err = %q\nwant %q", err, want)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server saw %d requests, want none", n)
+	}
+
+	allowed := NewFetcher(Options{Guard: guard.Policy{AllowPrivate: true}})
+	t.Cleanup(allowed.Close)
+	for _, tt := range tests {
+		if _, err := allowed.Fetch(t.Context(), testSource(tt.url)); err != nil {
+			t.Errorf("%s with AllowPrivate: %v", tt.url, err)
+		}
+	}
+	if n := hits.Load(); n != int32(len(tests)) {
+		t.Errorf("with AllowPrivate the server saw %d requests, want %d", n, len(tests))
+	}
+}
+
+// An allowed host that redirects to a refused one: the guard runs at
+// connect time, so the redirect target is checked too. The "allowed host" is
+// a loopback server exempted by address and port; the target is another
+// loopback server, which the guard must refuse.
+func TestGuardRefusesRedirectTarget(t *testing.T) {
+	var targetHits atomic.Int32
+	target := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		targetHits.Add(1)
+		w.Write(fixture(t, "rss2.xml"))
+	})
+	front := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/internal-feed", http.StatusMovedPermanently)
+	})
+	frontAddr := netip.MustParseAddrPort(front.Listener.Addr().String())
+	targetAddr := netip.MustParseAddrPort(target.Listener.Addr().String())
+
+	f := NewFetcher(Options{Guard: guard.Policy{Allow: []netip.AddrPort{frontAddr}}})
+	t.Cleanup(f.Close)
+	src := testSource(front.URL + "/feed")
+	_, err := f.Fetch(t.Context(), src)
+	var be *guard.BlockedError
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v, want a *BlockedError", err)
+	}
+	want := "fetch " + src.URL + ": redirected to " + target.URL + "/internal-feed: refusing to connect to " +
+		targetAddr.Addr().String() + " (loopback)"
+	if err.Error() != want {
+		t.Errorf("err = %q\nwant %q", err, want)
+	}
+	if n := targetHits.Load(); n != 0 {
+		t.Errorf("the redirect target saw %d requests, want none", n)
+	}
+
+	// The same chain passes when the target is exempt too, so the refusal
+	// above is the guard's doing and not a broken setup.
+	both := NewFetcher(Options{Guard: guard.Policy{Allow: []netip.AddrPort{frontAddr, targetAddr}}})
+	t.Cleanup(both.Close)
+	resp, err := both.Fetch(t.Context(), src)
+	if err != nil || resp.FinalURL != target.URL+"/internal-feed" || targetHits.Load() != 1 {
+		t.Errorf("with both exempt: err %v, response %+v, target hits %d", err, resp, targetHits.Load())
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"herald/feed"
+	"herald/feed/htmltext"
+	"herald/feed/sanitize"
 )
 
 // Caps on what one feed contributes.
@@ -130,7 +132,7 @@ func parse(body []byte, contentType, feedURL string, fetchedAt time.Time, src fe
 	r := &Result{
 		Format:   gf.FeedType,
 		Encoding: enc,
-		Title:    truncateText(plainText(gf.Title), feed.MaxTitleLen, feed.MaxTitleLen),
+		Title:    truncateText(htmltext.Text(gf.Title), feed.MaxTitleLen, feed.MaxTitleLen),
 		Link:     absoluteHTTP(base, gf.Link),
 		Language: languageTag(gf.Language),
 	}
@@ -300,7 +302,7 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 	if bodyIsText {
 		content = textToHTML(body)
 	} else {
-		content = sanitizeHTML(body, b.base)
+		content = sanitize.External(body, b.base)
 	}
 	content = capHTML(content, b.base)
 
@@ -309,19 +311,19 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 	bodyTextDone := false
 	contentText := func() string {
 		if !bodyTextDone {
-			bodyText, bodyTextDone = plainText(content), true
+			bodyText, bodyTextDone = htmltext.Text(content), true
 		}
 		return bodyText
 	}
 	var summary string
 	if !descIsBody && strings.TrimSpace(it.Description) != "" {
-		summary = plainText(it.Description)
+		summary = htmltext.Text(it.Description)
 	} else {
 		summary = contentText()
 	}
 	summary = truncateText(summary, SummaryRunes, feed.MaxSummaryLen)
 
-	title := plainText(it.Title)
+	title := htmltext.Text(it.Title)
 	if title == "" {
 		title = truncateText(contentText(), titleRunes, feed.MaxTitleLen)
 	}
@@ -387,7 +389,7 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 // tag, so the cut is sanitized again, and cut shorter if that grew it.
 func capHTML(s string, base *url.URL) string {
 	for limit := feed.MaxContentLen - 1024; len(s) > feed.MaxContentLen && limit > 0; limit -= 1024 {
-		s = sanitizeHTML(truncateText(s, len(s), limit), base)
+		s = sanitize.External(truncateText(s, len(s), limit), base)
 	}
 	return s
 }
@@ -418,7 +420,7 @@ func (b *itemBuilder) authors(it *gofeed.Item) []string {
 		if p == nil || len(out) == feed.MaxAuthors {
 			continue
 		}
-		name := plainText(p.Name)
+		name := htmltext.Text(p.Name)
 		if name == "" {
 			name = strings.TrimSpace(p.Email)
 		}

@@ -437,21 +437,6 @@ func TestTruncateText(t *testing.T) {
 	}
 }
 
-func TestPlainText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"AT&amp;T &lt;b&gt;", "AT&T <b>"},
-		{"<p>One</p><p>Two<br>Three</p>", "One Two Three"},
-		{"a <script>alert(1)</script>b <style>p{}</style>c", "a b c"},
-		{"  spaced \n\t out  ", "spaced out"},
-		{"1 < 2 and 3 > 2", "1 < 2 and 3 > 2"},
-	}
-	for _, tt := range tests {
-		if got := plainText(tt.in); got != tt.want {
-			t.Errorf("plainText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseItemLanguage(t *testing.T) {
 	tests := []struct{ name, body, want string }{
 		{"dc:language on the item", `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>

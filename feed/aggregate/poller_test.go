@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/guard"
 	"herald/store"
 	"herald/store/storetest"
 )
@@ -392,7 +393,7 @@ func TestPollerRun(t *testing.T) {
 		db := openStore(t, nil) // on the bubble's clock, as is everything below
 		ok := addSource(t, db, srv.URL+"/ok")
 		bad := addSource(t, db, srv.URL+"/bad")
-		f := NewFetcher(Options{Guard: Guard{AllowPrivate: true}})
+		f := NewFetcher(Options{Guard: guard.Policy{AllowPrivate: true}})
 		defer f.Close()
 		p := NewPoller(db, f, PollerOptions{Policy: Policy{Rand: func() float64 { return 0 }}})
 		start := time.Now()
@@ -479,7 +480,7 @@ func BenchmarkPollerPass(b *testing.B) {
 				for i := range n {
 					addSource(b, db, fmt.Sprintf("%s/feed/%d", srv.URL, i), "external")
 				}
-				f := NewFetcher(Options{Guard: Guard{AllowPrivate: true}})
+				f := NewFetcher(Options{Guard: guard.Policy{AllowPrivate: true}})
 				p := NewPoller(db, f, PollerOptions{Workers: DefaultWorkers, PerHost: DefaultWorkers})
 				runtime.GC()
 				resetPeakRSS()

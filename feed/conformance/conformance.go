@@ -6,7 +6,14 @@
 // the validator rejecting a broken document, and X takes a testing.TB and
 // fails the test. When a tool is not installed, X skips the test, naming the
 // package to install, unless the environment variable CI is set: CI installs
-// every tool, so there a missing one fails the test.
+// every tool, so there a missing one fails the test (and .ci/run fails on any
+// skip at all).
+//
+// Because a skip ends the test it is called in, call each X in a subtest of
+// its own, named after the feed and the tool, so that a missing tool skips
+// that one check and nothing else:
+//
+//	t.Run("feed.atom/jing", func(t *testing.T) { conformance.Atom(t, body) })
 package conformance
 
 import (

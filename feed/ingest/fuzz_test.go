@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"herald/feed"
+	"herald/feed/sanitize"
 )
 
 // addSeeds adds every file under testdata/<dir> to f's corpus.
@@ -66,7 +67,7 @@ func checkResult(t *testing.T, name string, arts []feed.Article, err error) {
 	}
 }
 
-// unsafeHTML describes the first thing in s that Sanitize must have
+// unsafeHTML describes the first thing in s that sanitize.Newsroom must have
 // removed, or returns "".
 func unsafeHTML(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
@@ -164,9 +165,9 @@ func FuzzSanitize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := Sanitize(s)
+		out := sanitize.Newsroom(s)
 		if problem := unsafeHTML(out); problem != "" {
-			t.Fatalf("Sanitize(%q) = %q, which has %s", s, out, problem)
+			t.Fatalf("sanitize.Newsroom(%q) = %q, which has %s", s, out, problem)
 		}
 	})
 }

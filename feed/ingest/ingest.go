@@ -3,9 +3,10 @@
 //
 // Parsing is pure: it reads bytes and returns articles, with no I/O, so the
 // caller decides where files come from and where articles go. Every body
-// passes through Sanitize, every article through feed.Article.Validate, and
-// every error is an *Error naming the file (and, where known, the line and
-// the JSON array item) that matches feed.ErrInvalid.
+// passes through sanitize.Newsroom, every article through
+// feed.Article.Validate, and every error is an *Error naming the file (and,
+// where known, the line and the JSON array item) that matches
+// feed.ErrInvalid.
 package ingest
 
 import (

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"herald/feed"
+	"herald/feed/sanitize"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -109,7 +110,7 @@ func checkArticle(t *testing.T, a feed.Article) {
 	if a.Origin != feed.OriginOwn {
 		t.Errorf("article %q: got origin %q, want %q", a.ID, a.Origin, feed.OriginOwn)
 	}
-	if got := Sanitize(a.Content); got != a.Content {
+	if got := sanitize.Newsroom(a.Content); got != a.Content {
 		t.Errorf("article %q: content changes when sanitized again:\n got %q\nwant %q", a.ID, got, a.Content)
 	}
 }

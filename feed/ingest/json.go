@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/sanitize"
 )
 
 // jsonFields are the keys of a JSON article, in the order errors list them.
@@ -191,9 +192,9 @@ func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex,
 	}
 	a.Tags = tags
 	if j.contentText != "" {
-		a.Content = Sanitize(paragraphsHTML(splitParagraphs(j.contentText)))
+		a.Content = sanitize.Newsroom(paragraphsHTML(splitParagraphs(j.contentText)))
 	} else {
-		a.Content = strings.TrimSpace(Sanitize(j.content))
+		a.Content = strings.TrimSpace(sanitize.Newsroom(j.content))
 	}
 	if a.Summary == "" {
 		a.Summary = summarize(htmlText(a.Content, true))

@@ -17,14 +17,16 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"herald/feed"
+	"herald/feed/sanitize"
 )
 
 // MaxFrontMatter is the largest front matter ParseMarkdown reads, in bytes.
 const MaxFrontMatter = 64 << 10
 
 // markdown renders GitHub-flavoured Markdown. Raw HTML is passed through
-// because Sanitize, not the Markdown renderer, is the one place that decides
-// what HTML is safe; dropping it here would silently lose <sup> and friends.
+// because sanitize.Newsroom, not the Markdown renderer, is the one place
+// that decides what HTML is safe; dropping it here would silently lose
+// <sup> and friends.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(
 		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
@@ -331,7 +333,7 @@ func renderBody(a *feed.Article, body []byte) error {
 		if err := markdown.Renderer().Render(&buf, body, h); err != nil {
 			return fmt.Errorf("render heading: %w", err)
 		}
-		heading := htmlText(Sanitize(buf.String()), false)
+		heading := htmlText(sanitize.Newsroom(buf.String()), false)
 		switch {
 		case a.Title == "":
 			a.Title = heading
@@ -344,7 +346,7 @@ func renderBody(a *feed.Article, body []byte) error {
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
 		return fmt.Errorf("render body: %w", err)
 	}
-	a.Content = strings.TrimSpace(Sanitize(buf.String()))
+	a.Content = strings.TrimSpace(sanitize.Newsroom(buf.String()))
 	if a.Summary == "" {
 		a.Summary = summarize(htmlText(a.Content, true))
 	}

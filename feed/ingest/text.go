@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"herald/feed"
+	"herald/feed/sanitize"
 )
 
 // ParseText reads a plain-text newsroom export: an optional capture-date
@@ -138,7 +139,7 @@ func (p *textParser) parse() (feed.Article, error) {
 		return a, p.errorf(p.lines[posted].n, "content", "no body paragraphs below the %q line", "Posted:")
 	}
 
-	a.Content = Sanitize(paragraphsHTML(paras))
+	a.Content = sanitize.Newsroom(paragraphsHTML(paras))
 	if len(dek) > 0 {
 		a.Summary = summarize(strings.Join(dek, " "))
 	} else {

@@ -1,5 +1,8 @@
-// Package rule provides tag rules: queries over an article's title and body
-// that decide which tags a rule puts on the article.
+// Package rule provides the query language of tag rules and search, and
+// tag rules: queries over an article's title and body that decide which
+// tags a rule puts on the article. Parse reads a rule and ParseSearch a
+// search; search engines compile the parsed query (Query.Root) to their
+// own syntax.
 //
 // # Syntax
 //
@@ -9,6 +12,7 @@
 //	"critical infrastructure" a phrase: consecutive words
 //	cyber*                    a prefix: any word starting with "cyber"
 //	"threat intel*"           a phrase; any of its words may be a prefix
+//	"threat intel"*           the same: a "*" after the quote is on the last word
 //	a AND b, a b              both (adjacent terms are joined by AND)
 //	a OR b                    either
 //	NOT a                     a must not occur
@@ -18,11 +22,13 @@
 // "a OR b c" means "a OR (b AND c)" and "NOT a b" means "(NOT a) AND b".
 // Only the upper-case words AND, OR and NOT are operators; "and", "or" and
 // "not" are ordinary words. Curly quotes (“…”) and full-width parentheses
-// work like their ASCII forms, so a rule pasted from a word processor parses.
-// A "*" may only end a word and needs at least two letters before it. A rule
-// must require some term: "NOT spam" alone is rejected, because it would tag
-// nearly every article. A rule is at most MaxQueryLen bytes and nests
-// parentheses and NOTs at most MaxDepth deep. Parse reports the first
+// work like their ASCII forms, so a rule pasted from a word processor parses;
+// control characters separate terms like spaces. A "*" may only end a word
+// and needs at least two letters before it. A rule must require some term
+// outside every NOT: "NOT spam" alone is rejected, because it would tag
+// nearly every article, and so is "NOT NOT spam". A rule or search is at
+// most MaxQueryLen bytes and nests parentheses and NOTs at most MaxDepth
+// deep; a search has at most MaxSearchTerms terms. Parse reports the first
 // problem and its position, counting characters from 0.
 //
 // # Matching
@@ -38,11 +44,13 @@
 // zero-width joiners are dropped, not treated as separators. Accents are kept:
 // "resume" does not match "résumé".
 //
-// The body is HTML. Its tags are stripped and its entities decoded; the text
-// of script, style and ruby annotation (rt, rp) elements is ignored. Inline
-// elements (b, em, a, span, ...) do not split words; every other element
-// (p, li, td, br, ...) and the boundary between title and body end a run of
-// text, and a phrase never matches across the end of a run.
+// The body is HTML, read as htmltext.Walk reads it, the way the search index
+// does too. Its tags are stripped and its entities decoded; the text of
+// script, style, iframe, noembed, noscript, template and ruby annotation
+// (rt, rp) elements, among others, is ignored. Inline elements (b, em, a,
+// span, ...) do not split words; every other element (p, li, td, br, ...)
+// and the boundary between title and body end a run of text, and a phrase
+// never matches across the end of a run.
 //
 // A match records the terms that made the rule true, for editors to see
 // why an article carries a tag: every true branch of an OR counts, nothing

@@ -2,48 +2,71 @@ package rule
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"herald/feed"
+	"herald/feed/htmltext"
 )
 
-// Limits on a query. MaxQueryLen matches the cap feed.Tag.Validate puts on
-// a tag's rule.
+// Limits on a query, the same for tag rules and searches. They are the
+// limits rules always had: a rule is stored data that must keep parsing,
+// feed.Tag.Validate lets it be 10,000 bytes, and a rule may list many
+// alternatives. A search's work is bounded by its number of terms instead,
+// since each term is a lookup in the whole index: see MaxSearchTerms.
 const (
-	MaxQueryLen = 10_000 // bytes
-	MaxDepth    = 32     // nested parentheses and NOTs
-	minPrefix   = 2      // letters before a '*'
+	MaxQueryLen    = 10_000 // bytes
+	MaxDepth       = 32     // nested parentheses and NOTs
+	MaxSearchTerms = 32     // terms in one search
+	minPrefix      = 2      // letters before a '*'
 )
 
-// A Query is a parsed tag rule. It is safe for concurrent use.
+// A Query is a parsed tag rule or search. It is safe for concurrent use.
 type Query struct {
-	root *node
+	root *Node
 	text string // canonical form
 }
 
-type op uint8
+// An Op is what a Node does.
+type Op uint8
 
 const (
-	opOr op = iota + 1
-	opAnd
-	opNot
-	opTerm
+	OpOr   Op = iota + 1 // holds when any of Kids holds
+	OpAnd                // holds when every one of Kids holds
+	OpNot                // holds when Kids[0] does not
+	OpTerm               // holds when Term occurs
 )
 
-type node struct {
-	op   op
-	kids []*node // opOr, opAnd: two or more; opNot: one
-	term *term   // opTerm
-	pos  int     // in runes, for errors
+// A Node is an operator of a parsed query, or one of its terms. The nodes
+// of a Query are shared by all its users: read them, never change them.
+type Node struct {
+	Op   Op
+	Kids []*Node // OpOr, OpAnd: two or more, none with the same Op; OpNot: one
+	Term *Term   // OpTerm
+	Pos  int     // where the node starts in the query, in characters from 0
 }
 
-// A term is a word, phrase or prefix.
-type term struct {
-	text   string // as written: the bare word, or the phrase between its quotes
-	quoted bool
+// A Term is a word, a prefix or a phrase: words that must occur one right
+// after the other.
+type Term struct {
+	// Text is the term as written: a word, or a phrase without its quotes
+	// and with its spaces collapsed, and a "*" wherever it was written (a
+	// "*" right after a phrase's closing quote is at the end of Text).
+	Text string
+	// Phrase reports that the term was written in quotes.
+	Phrase bool
+	// Parts are what an engine looks for, one right after the other: Text
+	// in NFKC normal form (full-width letters and half-width katakana in
+	// their usual forms) cut after each "*", without the "*". A "*" after a
+	// letter of a script written without spaces makes no prefix (such text
+	// is found inside longer runs anyway) and is dropped without a cut.
+	// Most terms have one part.
+	Parts []Part
+
+	// For matching: see match.go.
 	words  []string // normalized
 	prefix []bool   // by word: matches any word starting with it
 	anyPre bool
@@ -56,32 +79,58 @@ type term struct {
 	shown       string // recorded as matched when no word is a prefix
 }
 
+// A Part is a piece of a Term.
+type Part struct {
+	Text   string // NFKC normal form; it has a letter or digit
+	Prefix bool   // its last word is a prefix: any word starting with it matches
+}
+
 // Parse parses a tag rule (see the package comment for the syntax).
 //
 // Errors are *feed.ValidationError for the field "rule", which match
 // feed.ErrInvalid and say what is wrong and where, counting characters from
 // 0: `rule: position 14: unbalanced ")"`.
-func Parse(query string) (*Query, error) {
-	if len(query) > MaxQueryLen {
-		return nil, feed.Invalid("rule", "is longer than %d bytes", MaxQueryLen)
-	}
-	toks, err := lex(query)
+func Parse(rule string) (*Query, error) {
+	return parse(rule, "rule", "rule")
+}
+
+// ParseSearch parses a search query: the language of tag rules, with
+// errors for the field "q" (`q: position 0: unbalanced "("`) and at most
+// MaxSearchTerms terms. Engines compile the Query's nodes to their own
+// syntax (Root), so that nothing a user types is read as theirs.
+func ParseSearch(q string) (*Query, error) {
+	query, err := parse(q, "q", "query")
 	if err != nil {
 		return nil, err
 	}
-	if len(toks) == 1 { // only EOF
-		return nil, syntaxError(0, "empty query")
+	if n := countTerms(query.root); n > MaxSearchTerms {
+		return nil, feed.Invalid("q", "has more than %d terms", MaxSearchTerms)
 	}
-	p := &parser{toks: toks}
+	return query, nil
+}
+
+func parse(query, field, noun string) (*Query, error) {
+	if len(query) > MaxQueryLen {
+		return nil, feed.Invalid(field, "is longer than %d bytes", MaxQueryLen)
+	}
+	p := &parser{field: field}
+	if err := p.lex(query); err != nil {
+		return nil, err
+	}
+	if len(p.toks) == 1 { // only EOF
+		return nil, p.errorf(0, "empty query")
+	}
 	root, err := p.or()
 	if err != nil {
 		return nil, err
 	}
 	if t := p.peek(); t.kind != tEOF {
-		return nil, syntaxError(t.pos, `unbalanced ")"`)
+		return nil, p.errorf(t.pos, `unbalanced ")"`)
 	}
 	if n := negativeOnly(root); n != nil {
-		return nil, syntaxError(n.pos, "NOT only excludes articles; the rule also needs a term that must occur")
+		// The position goes last: "q: NOT only excludes" is what clients
+		// of the search API have always seen.
+		return nil, feed.Invalid(field, "NOT only excludes articles; the %s also needs a term that must occur (position %d)", noun, n.Pos)
 	}
 	q := &Query{root: root}
 	var b strings.Builder
@@ -90,24 +139,27 @@ func Parse(query string) (*Query, error) {
 	return q, nil
 }
 
-func syntaxError(pos int, format string, args ...any) error {
-	return feed.Invalid("rule", "position %d: %s", pos, fmt.Sprintf(format, args...))
-}
-
 // String returns q in canonical form: operators spelled out, parentheses
 // only where precedence needs them, phrases in straight quotes with single
 // spaces. Parse(q.String()) gives an equivalent query.
 func (q *Query) String() string { return q.text }
 
-// negativeOnly returns the NOT that lets n be true without any term
-// occurring, or nil if n needs some term to occur.
-func negativeOnly(n *node) *node {
-	switch n.op {
-	case opNot:
+// Root returns the root of q's tree of operators and terms. Every query
+// needs some term to occur: no query holds where none of its terms, or
+// only terms under a NOT, occur.
+func (q *Query) Root() *Node { return q.root }
+
+// negativeOnly returns the NOT that lets n hold without any term outside
+// every NOT occurring, or nil if n needs such a term. That is stricter than
+// "n holds when no term occurs" (NOT NOT a is refused), because a match
+// records only the terms outside every NOT.
+func negativeOnly(n *Node) *Node {
+	switch n.Op {
+	case OpNot:
 		return n
-	case opAnd:
-		var first *node
-		for _, k := range n.kids {
+	case OpAnd:
+		var first *Node
+		for _, k := range n.Kids {
 			m := negativeOnly(k)
 			if m == nil {
 				return nil
@@ -117,14 +169,25 @@ func negativeOnly(n *node) *node {
 			}
 		}
 		return first
-	case opOr:
-		for _, k := range n.kids {
+	case OpOr:
+		for _, k := range n.Kids {
 			if m := negativeOnly(k); m != nil {
 				return m
 			}
 		}
 	}
 	return nil
+}
+
+func countTerms(n *Node) int {
+	if n.Op == OpTerm {
+		return 1
+	}
+	c := 0
+	for _, k := range n.Kids {
+		c += countTerms(k)
+	}
+	return c
 }
 
 // Lexing.
@@ -146,6 +209,7 @@ type token struct {
 	kind tokKind
 	pos  int    // in runes
 	text string // tWord, tPhrase: as written (a phrase without its quotes)
+	star bool   // tPhrase: a '*' right after the closing quote
 }
 
 func isQuote(r rune) bool {
@@ -159,49 +223,59 @@ func isQuote(r rune) bool {
 func isOpen(r rune) bool  { return r == '(' || r == '（' }
 func isClose(r rune) bool { return r == ')' || r == '）' }
 
-func lex(q string) ([]token, error) {
-	var toks []token
+// isBlank reports whether r separates tokens. Control characters do too:
+// no engine should see them.
+func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+func (p *parser) lex(q string) error {
 	pos := 0
 	for i := 0; i < len(q); {
 		r, size := utf8.DecodeRuneInString(q[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			return nil, syntaxError(pos, "invalid UTF-8")
-		case unicode.IsSpace(r):
+			return p.errorf(pos, "invalid UTF-8")
+		case isBlank(r):
 		case isOpen(r):
-			toks = append(toks, token{kind: tOpen, pos: pos})
+			p.toks = append(p.toks, token{kind: tOpen, pos: pos})
 		case isClose(r):
-			toks = append(toks, token{kind: tClose, pos: pos})
+			p.toks = append(p.toks, token{kind: tClose, pos: pos})
 		case isQuote(r):
-			start, open, j, p := pos, i+size, i+size, pos+1
+			start, open, j, n := pos, i+size, i+size, pos+1
 			for {
 				if j >= len(q) {
-					return nil, syntaxError(start, "unterminated quote")
+					return p.errorf(start, "the phrase has no closing quote")
 				}
 				r, size = utf8.DecodeRuneInString(q[j:])
 				if r == utf8.RuneError && size == 1 {
-					return nil, syntaxError(p, "invalid UTF-8")
+					return p.errorf(n, "invalid UTF-8")
 				}
 				if isQuote(r) {
 					break
 				}
 				j += size
-				p++
+				n++
 			}
-			toks = append(toks, token{kind: tPhrase, pos: start, text: q[open:j]})
-			i, pos = j, p
+			t := token{kind: tPhrase, pos: start, text: q[open:j]}
+			i, pos = j+size, n+1
+			if i < len(q) && q[i] == '*' {
+				t.star = true
+				i++
+				pos++
+			}
+			p.toks = append(p.toks, t)
+			continue
 		default:
-			start, j, p := pos, i, pos
+			start, j, n := pos, i, pos
 			for j < len(q) {
 				r, size = utf8.DecodeRuneInString(q[j:])
 				if r == utf8.RuneError && size == 1 {
-					return nil, syntaxError(p, "invalid UTF-8")
+					return p.errorf(n, "invalid UTF-8")
 				}
-				if unicode.IsSpace(r) || isOpen(r) || isClose(r) || isQuote(r) {
+				if isBlank(r) || isOpen(r) || isClose(r) || isQuote(r) {
 					break
 				}
 				j += size
-				p++
+				n++
 			}
 			t := token{kind: tWord, pos: start, text: q[i:j]}
 			switch t.text {
@@ -212,14 +286,15 @@ func lex(q string) ([]token, error) {
 			case "NOT":
 				t.kind = tNot
 			}
-			toks = append(toks, t)
-			i, pos = j, p
+			p.toks = append(p.toks, t)
+			i, pos = j, n
 			continue
 		}
 		i += size
 		pos++
 	}
-	return append(toks, token{kind: tEOF, pos: pos}), nil
+	p.toks = append(p.toks, token{kind: tEOF, pos: pos})
+	return nil
 }
 
 // Parsing, by recursive descent:
@@ -229,9 +304,14 @@ func lex(q string) ([]token, error) {
 //	unary = "NOT" unary | word | phrase | "(" or ")"
 
 type parser struct {
+	field string // of errors
 	toks  []token
 	i     int
 	depth int
+}
+
+func (p *parser) errorf(pos int, format string, args ...any) error {
+	return feed.Invalid(p.field, "position %d: %s", pos, fmt.Sprintf(format, args...))
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -251,36 +331,36 @@ func (p *parser) operand() bool {
 	return false
 }
 
-func (p *parser) or() (*node, error) {
+func (p *parser) or() (*Node, error) {
 	n, err := p.and()
 	if err != nil {
 		return nil, err
 	}
-	kids := []*node{n}
+	kids := []*Node{n}
 	for p.peek().kind == tOr {
 		t := p.take()
 		if !p.operand() {
-			return nil, syntaxError(t.pos, "OR without a term after it")
+			return nil, p.errorf(t.pos, "OR without a term after it")
 		}
 		if n, err = p.and(); err != nil {
 			return nil, err
 		}
 		kids = append(kids, n)
 	}
-	return join(opOr, kids), nil
+	return join(OpOr, kids), nil
 }
 
-func (p *parser) and() (*node, error) {
+func (p *parser) and() (*Node, error) {
 	n, err := p.unary()
 	if err != nil {
 		return nil, err
 	}
-	kids := []*node{n}
+	kids := []*Node{n}
 	for {
 		if t := p.peek(); t.kind == tAnd {
 			p.take()
 			if !p.operand() {
-				return nil, syntaxError(t.pos, "AND without a term after it")
+				return nil, p.errorf(t.pos, "AND without a term after it")
 			}
 		} else if !p.operand() {
 			break
@@ -290,20 +370,20 @@ func (p *parser) and() (*node, error) {
 		}
 		kids = append(kids, n)
 	}
-	return join(opAnd, kids), nil
+	return join(OpAnd, kids), nil
 }
 
 // join makes one node of kids, flattening kids that are the same operator.
-func join(o op, kids []*node) *node {
+func join(o Op, kids []*Node) *Node {
 	if len(kids) == 1 {
 		return kids[0]
 	}
-	n := &node{op: o, pos: kids[0].pos}
+	n := &Node{Op: o, Pos: kids[0].Pos}
 	for _, k := range kids {
-		if k.op == o {
-			n.kids = append(n.kids, k.kids...)
+		if k.Op == o {
+			n.Kids = append(n.Kids, k.Kids...)
 		} else {
-			n.kids = append(n.kids, k)
+			n.Kids = append(n.Kids, k)
 		}
 	}
 	return n
@@ -312,17 +392,17 @@ func join(o op, kids []*node) *node {
 func (p *parser) nest(pos int) error {
 	p.depth++
 	if p.depth > MaxDepth {
-		return syntaxError(pos, "nested more than %d deep", MaxDepth)
+		return p.errorf(pos, "nested more than %d deep", MaxDepth)
 	}
 	return nil
 }
 
-func (p *parser) unary() (*node, error) {
+func (p *parser) unary() (*Node, error) {
 	t := p.take()
 	switch t.kind {
 	case tNot:
 		if !p.operand() {
-			return nil, syntaxError(t.pos, "NOT without a term after it")
+			return nil, p.errorf(t.pos, "NOT without a term after it")
 		}
 		if err := p.nest(t.pos); err != nil {
 			return nil, err
@@ -332,16 +412,16 @@ func (p *parser) unary() (*node, error) {
 			return nil, err
 		}
 		p.depth--
-		return &node{op: opNot, kids: []*node{k}, pos: t.pos}, nil
+		return &Node{Op: OpNot, Kids: []*Node{k}, Pos: t.pos}, nil
 	case tWord, tPhrase:
-		tm, err := newTerm(t)
+		tm, err := p.term(t)
 		if err != nil {
 			return nil, err
 		}
-		return &node{op: opTerm, term: tm, pos: t.pos}, nil
+		return &Node{Op: OpTerm, Term: tm, Pos: t.pos}, nil
 	case tOpen:
 		if p.peek().kind == tClose {
-			return nil, syntaxError(t.pos, "empty parentheses")
+			return nil, p.errorf(t.pos, "empty parentheses")
 		}
 		if err := p.nest(t.pos); err != nil {
 			return nil, err
@@ -351,54 +431,59 @@ func (p *parser) unary() (*node, error) {
 			return nil, err
 		}
 		if p.take().kind != tClose {
-			return nil, syntaxError(t.pos, `unbalanced "("`)
+			return nil, p.errorf(t.pos, `unbalanced "("`)
 		}
 		p.depth--
 		return n, nil
 	case tAnd:
-		return nil, syntaxError(t.pos, "AND without a term before it")
+		return nil, p.errorf(t.pos, "AND without a term before it")
 	case tOr:
-		return nil, syntaxError(t.pos, "OR without a term before it")
+		return nil, p.errorf(t.pos, "OR without a term before it")
 	case tClose:
-		return nil, syntaxError(t.pos, `unbalanced ")"`)
+		return nil, p.errorf(t.pos, `unbalanced ")"`)
 	}
-	// Unreachable: callers check operand() first and Parse rejects an empty query.
-	return nil, syntaxError(t.pos, "term expected")
+	// Unreachable: callers check operand() first and parse rejects an empty query.
+	return nil, p.errorf(t.pos, "term expected")
 }
 
-// newTerm splits a word or phrase token into normalized words.
-func newTerm(t token) (*term, error) {
-	tm := &term{text: t.text, quoted: t.kind == tPhrase}
-	if tm.quoted {
-		tm.text = strings.Join(strings.Fields(t.text), " ")
-		if tm.text == "" {
-			return nil, syntaxError(t.pos, "empty phrase")
+// term splits a word or phrase token into normalized words and parts.
+func (p *parser) term(t token) (*Term, error) {
+	tm := &Term{Text: t.text, Phrase: t.kind == tPhrase}
+	if tm.Phrase {
+		tm.Text = strings.Join(strings.FieldsFunc(t.text, isBlank), " ")
+		if t.star {
+			tm.Text += "*"
+		}
+		if tm.Text == "" {
+			return nil, p.errorf(t.pos, "empty phrase")
 		}
 	}
-	written := `"` + tm.text + `"`
-	if tm.quoted {
+	written := `"` + tm.Text + `"`
+	if tm.Phrase {
 		written = "phrase " + written
 	}
+	text := norm.NFKC.String(tm.Text)
 	s := &splitter{query: true}
-	s.add(tm.text)
+	s.add(text)
 	s.endWord(false)
 	if s.bad != "" {
-		return nil, syntaxError(t.pos, "%s: %s", written, s.bad)
+		return nil, p.errorf(t.pos, "%s: %s", written, s.bad)
 	}
 	if len(s.spans) == 0 {
-		return nil, syntaxError(t.pos, "%s has no letters or digits", written)
+		return nil, p.errorf(t.pos, "%s has no letters or digits", written)
 	}
 	for _, sp := range s.spans {
 		w := string(s.buf[sp.start:sp.end])
 		if sp.prefix && !sp.cjk && utf8.RuneCountInString(w) < minPrefix {
-			return nil, syntaxError(t.pos, "%s: a prefix needs at least %d letters before the \"*\"", written, minPrefix)
+			return nil, p.errorf(t.pos, "%s: a prefix needs at least %d letters before the \"*\"", written, minPrefix)
 		}
 		tm.words = append(tm.words, w)
 		tm.prefix = append(tm.prefix, sp.prefix)
 		tm.anyPre = tm.anyPre || sp.prefix
 		tm.cjk = tm.cjk || sp.cjk
 	}
-	tm.shown = strings.NewReplacer("*", "", "＊", "").Replace(tm.text)
+	tm.Parts = parts(text, s.stars)
+	tm.shown = strings.NewReplacer("*", "", "＊", "").Replace(tm.Text)
 	if tm.cjk {
 		var b strings.Builder
 		for i, sp := range s.spans {
@@ -415,204 +500,72 @@ func newTerm(t token) (*term, error) {
 	return tm, nil
 }
 
+// parts cuts a term's normalized text after the stars that make prefixes.
+func parts(text string, stars []star) []Part {
+	var (
+		out   []Part
+		piece strings.Builder
+		from  int
+	)
+	for _, st := range stars {
+		piece.WriteString(text[from:st.at])
+		from = st.at + 1
+		if st.cjk {
+			continue
+		}
+		out = append(out, Part{Text: strings.TrimSpace(piece.String()), Prefix: true})
+		piece.Reset()
+	}
+	piece.WriteString(text[from:])
+	if rest := strings.TrimSpace(piece.String()); hasLetters(rest) {
+		out = append(out, Part{Text: rest})
+	}
+	return out
+}
+
+func hasLetters(s string) bool {
+	for _, r := range s {
+		if c := htmltext.Classify(r); c == htmltext.Letter || c == htmltext.Unspaced {
+			return true
+		}
+	}
+	return false
+}
+
 // Canonical form.
 
-func (o op) prec() int { return int(o) } // opOr < opAnd < opNot < opTerm
+func (o Op) prec() int { return int(o) } // OpOr < OpAnd < OpNot < OpTerm
 
-func (n *node) write(b *strings.Builder, outer int) {
-	paren := n.op.prec() < outer
+func (n *Node) write(b *strings.Builder, outer int) {
+	paren := n.Op.prec() < outer
 	if paren {
 		b.WriteByte('(')
 	}
-	switch n.op {
-	case opOr, opAnd:
-		for i, k := range n.kids {
+	switch n.Op {
+	case OpOr, OpAnd:
+		for i, k := range n.Kids {
 			if i > 0 {
-				if n.op == opOr {
+				if n.Op == OpOr {
 					b.WriteString(" OR ")
 				} else {
 					b.WriteString(" AND ")
 				}
 			}
-			k.write(b, n.op.prec()+1)
+			k.write(b, n.Op.prec()+1)
 		}
-	case opNot:
+	case OpNot:
 		b.WriteString("NOT ")
-		n.kids[0].write(b, opNot.prec())
-	case opTerm:
-		if n.term.quoted {
+		n.Kids[0].write(b, OpNot.prec())
+	case OpTerm:
+		if n.Term.Phrase {
 			b.WriteByte('"')
-			b.WriteString(n.term.text)
+			b.WriteString(n.Term.Text)
 			b.WriteByte('"')
 		} else {
-			b.WriteString(n.term.text)
+			b.WriteString(n.Term.Text)
 		}
 	}
 	if paren {
 		b.WriteByte(')')
 	}
 }
-
-// Matching.
-
-// Match reports whether d satisfies q and, if so, the distinct terms that
-// made it true, in the order the rule evaluates them: words and phrases as
-// written in the rule (without quotes), and for a prefix the words of the
-// article it matched, in order of first appearance. Every true branch of an
-// OR counts; terms under a NOT never do.
-func (q *Query) Match(d *Doc) (matched []string, ok bool) {
-	var m []string
-	if !q.root.eval(d, &m) {
-		return nil, false
-	}
-	out := m[:0]
-	for _, s := range m {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out, true
-}
-
-// eval appends to *m what made n true and leaves *m as it found it when n is false.
-func (n *node) eval(d *Doc, m *[]string) bool {
-	mark := len(*m)
-	switch n.op {
-	case opTerm:
-		return n.term.match(d, m)
-	case opNot:
-		ok := n.kids[0].eval(d, m)
-		*m = (*m)[:mark]
-		return !ok
-	case opAnd:
-		for _, k := range n.kids {
-			if !k.eval(d, m) {
-				*m = (*m)[:mark]
-				return false
-			}
-		}
-		return true
-	case opOr:
-		// No short cut: every true branch contributes to matched.
-		ok := false
-		for _, k := range n.kids {
-			if k.eval(d, m) {
-				ok = true
-			}
-		}
-		return ok
-	}
-	return false
-}
-
-func (t *term) match(d *Doc, m *[]string) bool {
-	switch {
-	case t.cjk:
-		return t.matchText(d, m)
-	case len(t.words) == 1 && !t.anyPre:
-		if _, ok := d.id(t.words[0]); ok {
-			*m = append(*m, t.shown)
-			return true
-		}
-		return false
-	case len(t.words) == 1:
-		found := false
-		d.withPrefix(t.words[0], func(id int32) {
-			*m = append(*m, d.vocab[id])
-			found = true
-		})
-		return found
-	}
-	return t.matchPhrase(d, m)
-}
-
-// matchPhrase matches a phrase by walking the positions of its first word.
-func (t *term) matchPhrase(d *Doc, m *[]string) bool {
-	var buf [8]int32
-	ids := buf[:0]
-	for i, w := range t.words {
-		id := int32(-1)
-		if !t.prefix[i] {
-			var ok bool
-			if id, ok = d.id(w); !ok {
-				return false
-			}
-		}
-		ids = append(ids, id)
-	}
-	at := func(p int32) bool {
-		if int(p)+len(ids) > len(d.toks) {
-			return false
-		}
-		for i, id := range ids[1:] {
-			got := d.toks[int(p)+1+i]
-			if got < 0 || id >= 0 && got != id || id < 0 && !strings.HasPrefix(d.vocab[got], t.words[i+1]) {
-				return false
-			}
-		}
-		return true
-	}
-	if !t.anyPre {
-		for p := d.first[ids[0]]; p >= 0; p = d.next[p] {
-			if at(p) {
-				*m = append(*m, t.shown)
-				return true
-			}
-		}
-		return false
-	}
-
-	// With a prefix, record each distinct phrase of the article it matched,
-	// in order of appearance.
-	var starts []int32
-	if ids[0] >= 0 {
-		for p := d.first[ids[0]]; p >= 0; p = d.next[p] {
-			starts = append(starts, p)
-		}
-	} else {
-		d.withPrefix(t.words[0], func(id int32) {
-			for p := d.first[id]; p >= 0; p = d.next[p] {
-				starts = append(starts, p)
-			}
-		})
-		slices.Sort(starts)
-	}
-	found := false
-	for _, p := range starts {
-		if !at(p) {
-			continue
-		}
-		words := make([]string, len(ids))
-		for i := range words {
-			words[i] = d.vocab[d.toks[int(p)+i]]
-		}
-		*m = append(*m, strings.Join(words, " "))
-		found = true
-	}
-	return found
-}
-
-// matchText matches a term with letters of a script written without spaces
-// as a substring of d.text.
-func (t *term) matchText(d *Doc, m *[]string) bool {
-	for from := 0; from < len(d.text); {
-		i := strings.Index(d.text[from:], t.needle)
-		if i < 0 {
-			return false
-		}
-		i += from
-		end := i + len(t.needle)
-		if (!t.lead || i == 0 || isBreak(d.text[i-1])) &&
-			(!t.trail || end == len(d.text) || isBreak(d.text[end])) {
-			*m = append(*m, t.shown)
-			return true
-		}
-		from = i + 1
-	}
-	return false
-}
-
-// isBreak reports whether b separates words in Doc.text. Words of spaced
-// scripts are always set off by one of these, so a needle that starts or
-// ends with such a word is on a word boundary exactly when it is next to one.
-func isBreak(b byte) bool { return b == ' ' || b == '\n' }

@@ -44,6 +44,12 @@ func TestParse(t *testing.T) {
 		{"サイバー攻撃", "サイバー攻撃"},
 		{"日米*", "日米*"},
 		{"a OR NOT b c", "a OR NOT b AND c"},
+		// A "*" right after a phrase makes its last word a prefix.
+		{`"threat intel"*`, `"threat intel*"`},
+		{`"threat  intel "*x`, `"threat intel*" AND x`},
+		// Control characters separate, like spaces.
+		{"a\x00b \"c\x01d\"", `a AND b AND "c d"`},
+		{"«cyber dialogue» ‟x y” ＂z w＂", `"cyber dialogue" AND "x y" AND "z w"`},
 	}
 	for _, tt := range tests {
 		q, err := rule.Parse(tt.query)
@@ -81,8 +87,8 @@ func TestParseError(t *testing.T) {
 		{"(OR a)", "rule: position 1: OR without a term before it"},
 		{"a OR AND b", "rule: position 2: OR without a term after it"},
 		{"a (b AND) c", "rule: position 5: AND without a term after it"},
-		{`cyber "critical infrastructure`, "rule: position 6: unterminated quote"},
-		{`“cyber`, "rule: position 0: unterminated quote"},
+		{`cyber "critical infrastructure`, "rule: position 6: the phrase has no closing quote"},
+		{`“cyber`, "rule: position 0: the phrase has no closing quote"},
 		{`a ""`, "rule: position 2: empty phrase"},
 		{`a "  "`, "rule: position 2: empty phrase"},
 		{"a &", `rule: position 2: "&" has no letters or digits`},
@@ -92,9 +98,14 @@ func TestParseError(t *testing.T) {
 		{"cyber**", `rule: position 0: "cyber**": "*" can only end a word`},
 		{`"cyber *"`, `rule: position 0: phrase "cyber *": "*" can only end a word`},
 		{"a c*", `rule: position 2: "c*": a prefix needs at least 2 letters before the "*"`},
-		{"NOT a", "rule: position 0: NOT only excludes articles; the rule also needs a term that must occur"},
-		{"b OR NOT a", "rule: position 5: NOT only excludes articles; the rule also needs a term that must occur"},
-		{"NOT a NOT b", "rule: position 0: NOT only excludes articles; the rule also needs a term that must occur"},
+		{"NOT a", "rule: NOT only excludes articles; the rule also needs a term that must occur (position 0)"},
+		{"b OR NOT a", "rule: NOT only excludes articles; the rule also needs a term that must occur (position 5)"},
+		{"NOT a NOT b", "rule: NOT only excludes articles; the rule also needs a term that must occur (position 0)"},
+		// A match records no term under a NOT, so none may hold by NOTs alone.
+		{"NOT NOT a", "rule: NOT only excludes articles; the rule also needs a term that must occur (position 0)"},
+		{"NOT (NOT a OR b)", "rule: NOT only excludes articles; the rule also needs a term that must occur (position 0)"},
+		{`"a b"*`, `rule: position 0: phrase "a b*": a prefix needs at least 2 letters before the "*"`},
+		{`"ab" *`, `rule: position 5: "*": "*" can only end a word`},
 		{"a \xff", "rule: position 2: invalid UTF-8"},
 		{"ab\xff", "rule: position 2: invalid UTF-8"},
 		{"\"ab\xff\"", "rule: position 3: invalid UTF-8"},
@@ -131,6 +142,109 @@ func TestParseDepthLimit(t *testing.T) {
 	if _, err := rule.Parse(long); err != nil {
 		t.Errorf("Parse of %d bytes: %v", len(long), err)
 	}
+}
+
+// TestParseSearch checks the errors of a search: the language of rules,
+// reported for the field q, with a limit on terms.
+func TestParseSearch(t *testing.T) {
+	if _, err := rule.ParseSearch(strings.TrimSpace(strings.Repeat("a ", rule.MaxSearchTerms))); err != nil {
+		t.Errorf("ParseSearch of %d terms: %v", rule.MaxSearchTerms, err)
+	}
+	bad := []struct{ in, want string }{
+		{"", "q: position 0: empty query"},
+		{"   ", "q: position 0: empty query"},
+		{"NOT spam", "q: NOT only excludes articles; the query also needs a term that must occur (position 0)"},
+		{"a OR NOT b", "q: NOT only excludes"},
+		{"NOT NOT cyber", "q: NOT only excludes"},
+		{`"unclosed`, "q: position 0: the phrase has no closing quote"},
+		{"(cyber", `q: position 0: unbalanced "("`},
+		{"cyber)", `q: position 5: unbalanced ")"`},
+		{"()", "q: position 0: empty parentheses"},
+		{"OR cyber", "q: position 0: OR without a term before it"},
+		{"cyber AND", "q: position 6: AND without a term after it"},
+		{"cy*ber", `"*" can only end a word`},
+		{"c*", `"c*": a prefix needs at least 2 letters before the "*"`},
+		{"!!!", `"!!!" has no letters or digits`},
+		{strings.Repeat("a ", 40), "q: has more than 32 terms"},
+		{strings.Repeat("(", 33) + "a" + strings.Repeat(")", 33), "q: position 32: nested more than 32 deep"},
+		{strings.Repeat("x", 10_001), "q: is longer than 10000 bytes"},
+	}
+	for _, tt := range bad {
+		_, err := rule.ParseSearch(tt.in)
+		var ve *feed.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "q" || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseSearch(%q): got %v, want a q error containing %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestParseTree checks the tree that engines compile: operators, terms and
+// the parts of each term.
+func TestParseTree(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"cyber", `[cyber]`},
+		{"a b OR c NOT d", `OR(AND([a] [b]) AND([c] NOT([d])))`},
+		{"cyber*", `[cyber*]`},
+		{`"threat intel"*`, `["threat intel*"]`},
+		{`"threat intel*"`, `["threat intel*"]`},
+		{`"cyber* policy"`, `["cyber*" "policy"]`},
+		{"cyber-attack*", `[cyber-attack*]`},
+		{"ｃｙｂｅｒ＊", `[cyber*]`},
+		// A "*" after an unspaced letter makes no prefix and no cut.
+		{`"日米* サイバー"`, `["日米 サイバー"]`},
+		{"日米*", `[日米]`},
+		{`"サイバー* attack*"`, `["サイバー attack*"]`},
+		{"C++", `[C++]`},
+	}
+	for _, tt := range tests {
+		q, err := rule.ParseSearch(tt.in)
+		if err != nil {
+			t.Errorf("ParseSearch(%q): %v", tt.in, err)
+			continue
+		}
+		if got := tree(q.Root()); got != tt.want {
+			t.Errorf("ParseSearch(%q) tree %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// tree writes n as OP(kids...), a term as its parts in brackets, a phrase's
+// quoted, a prefix part followed by "*".
+func tree(n *rule.Node) string {
+	var b strings.Builder
+	switch n.Op {
+	case rule.OpTerm:
+		b.WriteByte('[')
+		for i, p := range n.Term.Parts {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			s := p.Text
+			if p.Prefix {
+				s += "*"
+			}
+			if n.Term.Phrase {
+				s = `"` + s + `"`
+			}
+			b.WriteString(s)
+		}
+		b.WriteByte(']')
+		return b.String()
+	case rule.OpAnd:
+		b.WriteString("AND(")
+	case rule.OpOr:
+		b.WriteString("OR(")
+	case rule.OpNot:
+		b.WriteString("NOT(")
+	}
+	for i, k := range n.Kids {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tree(k))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // TestStringRoundTrip checks that the canonical form parses to a query that
@@ -175,10 +289,30 @@ func TestStringRoundTrip(t *testing.T) {
 	}
 }
 
+// checkParts checks that every term of n has parts an engine can look for.
+func checkParts(t *testing.T, s string, n *rule.Node) {
+	t.Helper()
+	if n.Op != rule.OpTerm {
+		for _, k := range n.Kids {
+			checkParts(t, s, k)
+		}
+		return
+	}
+	if len(n.Term.Parts) == 0 {
+		t.Fatalf("Parse(%q): term %q has no parts", s, n.Term.Text)
+	}
+	for _, p := range n.Term.Parts {
+		if p.Text == "" || strings.ContainsAny(p.Text, "*\x00") {
+			t.Fatalf("Parse(%q): term %q has part %q", s, n.Term.Text, p.Text)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"cyber", `"critical infrastructure" OR SCADA`, "a NOT (b OR c*)", "((a))",
 		"“phrase” （x）", `a"b"c`, "サイバー 日米*", "cy*ber", "NOT a", "a AND", ")(", `"`,
+		`"threat intel"*`, `"日米* サイバー"`, "a\x00b", "NOT NOT a",
 	} {
 		f.Add(s)
 	}
@@ -208,6 +342,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if ok1 && len(m1) == 0 {
 			t.Fatalf("Parse(%q) matched with no terms recorded", s)
+		}
+		checkParts(t, s, q.Root())
+		if sq, err := rule.ParseSearch(s); err == nil && sq.String() != q.String() {
+			t.Fatalf("ParseSearch(%q) = %q, Parse = %q", s, sq, q)
 		}
 		// The query text as an article must not break the splitter either.
 		q.Match(rule.NewDoc(s, s))

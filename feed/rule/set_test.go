@@ -24,7 +24,7 @@ func TestNewSetError(t *testing.T) {
 		{"two bad rules", []feed.Tag{
 			{Slug: "a", Rule: "(a"},
 			{Slug: "b", Rule: `"b`},
-		}, "tag \"a\": rule: position 0: unbalanced \"(\"\ntag \"b\": rule: position 0: unterminated quote"},
+		}, "tag \"a\": rule: position 0: unbalanced \"(\"\ntag \"b\": rule: position 0: the phrase has no closing quote"},
 		{"whitespace rule", []feed.Tag{{Slug: "a", Rule: " "}}, `tag "a": rule: position 0: empty query`},
 		{"bad slug", []feed.Tag{{Slug: "Cyber Policy", Rule: "cyber"}}, `tag "Cyber Policy": slug: is not a tag slug`},
 		{"duplicate slug", []feed.Tag{{Slug: "a", Rule: "a"}, {Slug: "a", Rule: "b"}}, `tag "a": slug: has more than one rule`},

@@ -7,18 +7,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/html/atom"
 	"golang.org/x/text/unicode/norm"
-)
 
-// A class says what a rune does to word splitting.
-type class uint8
-
-const (
-	sep    class = iota // ends a word
-	ignore              // dropped without ending a word: soft hyphen, joiners
-	letter              // letter or digit of a script written with spaces
-	cjk                 // letter of a script written without spaces
-	mark                // combining mark: continues the current word
+	"herald/feed/htmltext"
 )
 
 // asciiLower maps ASCII letters and digits to their lower case and other
@@ -34,33 +26,6 @@ var asciiLower = func() (t [utf8.RuneSelf]byte) {
 	}
 	return t
 }()
-
-func classify(r rune) class {
-	if r < utf8.RuneSelf {
-		if asciiLower[r] != 0 {
-			return letter
-		}
-		return sep
-	}
-	switch r {
-	case '\u00ad', '\u200c', '\u200d', '\u2060', '\ufeff':
-		return ignore
-	case 'ー', '々', '〆', 'ゝ', 'ゞ', 'ヽ', 'ヾ':
-		// Iteration and length marks are Common script, not Han or kana.
-		return cjk
-	}
-	switch {
-	case unicode.IsMark(r):
-		return mark
-	case unicode.IsLetter(r) || unicode.IsNumber(r):
-		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana,
-			unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
-			return cjk
-		}
-		return letter
-	}
-	return sep
-}
 
 // appendFolded appends the case-folded form of r, which is not ASCII.
 // unicode.ToLower is a simple mapping; the few full foldings that matter
@@ -96,7 +61,14 @@ type splitter struct {
 	// Query mode: '*' right after a word makes it a prefix.
 	query     bool
 	afterStar bool   // the last rune was a '*' that ended a word
+	stars     []star // the '*'s that ended words
 	bad       string // what is wrong with the query text
+}
+
+// A star is a '*' that made a word a prefix, at byte at of the text.
+type star struct {
+	at  int
+	cjk bool // of a word of a script written without spaces
 }
 
 func (s *splitter) endWord(prefix bool) {
@@ -161,26 +133,34 @@ func (s *splitter) add(text string) {
 		if s.query && r == '*' {
 			if !s.inWord || s.afterStar {
 				s.bad = `"*" can only end a word`
+			} else {
+				s.stars = append(s.stars, star{at: i - size, cjk: s.cjk})
 			}
 			s.endWord(true)
 			s.afterStar = true
 			continue
 		}
-		switch cl := classify(r); cl {
-		case sep:
+		switch cl := htmltext.Classify(r); cl {
+		case htmltext.Sep:
 			s.endWord(false)
 			s.afterStar = false
-		case ignore:
-		case mark:
+		case htmltext.Ignored:
+		case htmltext.Mark:
 			if s.inWord {
 				s.buf = appendFolded(s.buf, r)
 			}
-		case letter, cjk:
-			s.startWord(cl == cjk)
+		case htmltext.Letter, htmltext.Unspaced:
+			s.startWord(cl == htmltext.Unspaced)
 			s.buf = appendFolded(s.buf, r)
 		}
 	}
 }
+
+// Text adds a run of HTML text (a htmltext.Handler method).
+func (s *splitter) Text(t string) { s.add(t) }
+
+// Edge ends a run of text at an HTML block (a htmltext.Handler method).
+func (s *splitter) Edge(atom.Atom, bool) { s.boundary() }
 
 // A Doc is an article's title and body split into normalized words, ready
 // for any number of queries. A Doc is safe for concurrent use.
@@ -213,7 +193,7 @@ func NewDoc(title, bodyHTML string) *Doc {
 	s := splitters.Get().(*splitter)
 	s.add(title)
 	s.boundary()
-	s.addHTML(bodyHTML)
+	htmltext.Walk(bodyHTML, s)
 	s.endWord(false)
 	d := new(Doc).fill(s)
 	if cap(s.buf) <= 1<<20 { // keep no buffer a huge article needed

@@ -33,6 +33,8 @@ func TestNewDocWords(t *testing.T) {
 		{"", "<p>critical</p><p>infrastructure</p>", "critical | infrastructure |"},
 		{"", "critical<br>infrastructure", "critical | infrastructure"},
 		{"", "a<script>var cyber = 1</script>b<style>p{}</style>", "a | b |"},
+		// What a browser shows in place of a frame or an embed is not the article's.
+		{"", "<p>a</p><iframe src=x>frame</iframe><noembed>embed</noembed><noscript>script</noscript>b", "a | b"},
 		{"", "<ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>", "漢字"},
 		{"", "<ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby>", "漢字"},
 		{"", "<!-- cyber -->policy", "policy"},

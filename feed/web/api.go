@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -22,23 +23,21 @@ const maxBody = 4 << 20
 
 // requireToken wraps a handler that writes: it needs a live API token in
 // "Authorization: Bearer <token>".
-func (s *Server) requireToken(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requireToken(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
-			s.jsonError(w, r, errorf(http.StatusUnauthorized, "this needs an API token: Authorization: Bearer <token> (see herald token create)"))
-			return
+			return refuse(feed.ErrUnauthorized, "this needs an API token: Authorization: Bearer <token> (see herald token create)").
+				with("WWW-Authenticate", `Bearer realm="herald"`)
 		}
 		if _, err := s.store.Authenticate(r.Context(), feed.HashToken(strings.TrimSpace(secret))); err != nil {
 			if errors.Is(err, feed.ErrUnauthorized) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
-				err = errorf(http.StatusUnauthorized, "the API token is not valid or has been revoked")
+				return refuse(feed.ErrUnauthorized, "the API token is not valid or has been revoked").
+					with("WWW-Authenticate", `Bearer realm="herald", error="invalid_token"`)
 			}
-			s.jsonError(w, r, err)
-			return
+			return err
 		}
-		h(w, r)
+		return h(w, r)
 	}
 }
 
@@ -53,23 +52,21 @@ type articleList struct {
 // selects (tag, source, origin, since, q), a page at a time (limit, cursor,
 // order), with an ETag and, when there is more, a Link to the next page.
 // See store.DB.ArticlePage for what the cursor guarantees.
-func (s *Server) handleArticleList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticleList(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.articleFilter(r.URL.Query())
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	page, err := s.store.ArticlePage(r.Context(), f)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if s.withholdContent(r) {
 		for i := range page.Articles {
 			page.Articles[i].Content = ""
 		}
 	}
-	s.writeList(w, r, articleList{Articles: nonNil(page.Articles), NextCursor: page.NextCursor, HasMore: page.More},
+	return s.writeList(w, r, articleList{Articles: nonNil(page.Articles), NextCursor: page.NextCursor, HasMore: page.More},
 		page.More, page.NextCursor)
 }
 
@@ -92,11 +89,11 @@ func (s *Server) articleFilter(q url.Values) (feed.ArticleFilter, error) {
 	switch f.Order {
 	case "", feed.OrderPublished, feed.OrderChanged, feed.OrderRank:
 	default:
-		return f, errorf(http.StatusBadRequest, `order must be "published", "changed" or "rank"`)
+		return f, refuse(errMalformed, `order must be "published", "changed" or "rank"`)
 	}
 	if v := q.Get("source"); v != "" {
 		if f.Source, err = strconv.ParseInt(v, 10, 64); err != nil || f.Source < 1 {
-			return f, errorf(http.StatusBadRequest, "source must be the id of a source, a whole number")
+			return f, refuse(errMalformed, "source must be the id of a source, a whole number")
 		}
 	}
 	if v := q.Get("since"); v != "" {
@@ -115,19 +112,19 @@ func parseSince(v string, loc *time.Location) (time.Time, error) {
 	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return t, nil
 	}
-	return time.Time{}, errorf(http.StatusBadRequest, "since must be a time such as 2026-11-20T10:00:00Z or a date such as 2026-11-20")
+	return time.Time{}, refuse(errMalformed, "since must be a time such as 2026-11-20T10:00:00Z or a date such as 2026-11-20")
 }
 
-func (s *Server) handleArticleGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticleGet(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.store.Article(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if s.withholdContent(r) {
 		a.Content = ""
 	}
-	s.writeJSON(w, http.StatusOK, a)
+	s.writeJSON(w, http.StatusOK, noStore, a)
+	return nil
 }
 
 // withholdContent reports whether a public read must leave full text out:
@@ -145,52 +142,61 @@ func (s *Server) withholdContent(r *http.Request) bool {
 }
 
 // handleArticleCreate stores a new article; its id may be given or is made
-// up. An id that exists already is a conflict: PUT is for updates.
-func (s *Server) handleArticleCreate(w http.ResponseWriter, r *http.Request) {
+// up. An id that exists already is a conflict: PUT is for updates. The
+// store checks and creates in one transaction, so of two POSTs of one id
+// exactly one creates it.
+func (s *Server) handleArticleCreate(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.readArticle(w, r, "")
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	if _, err := s.store.Article(r.Context(), a.ID); err == nil {
-		s.jsonError(w, r, errorf(http.StatusConflict, fmt.Sprintf("article %q exists; PUT /api/articles/%s updates it", a.ID, a.ID)))
-		return
-	} else if !errors.Is(err, feed.ErrNotFound) {
-		s.jsonError(w, r, err)
-		return
+	if err := s.applyRules(r.Context(), a); err != nil {
+		return err
 	}
-	s.saveArticle(w, r, a)
+	if err := s.store.CreateArticle(r.Context(), a); err != nil {
+		if errors.Is(err, feed.ErrConflict) {
+			return refuse(feed.ErrConflict, fmt.Sprintf("article %q exists; PUT /api/articles/%s updates it", a.ID, a.ID))
+		}
+		return err
+	}
+	s.answerSaved(w, a, feed.Created)
+	return nil
 }
 
 // handleArticlePut creates or updates the article with the id in the path.
 // Sending the same body again changes nothing.
-func (s *Server) handleArticlePut(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticlePut(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	if !feed.ValidID(id) {
-		s.jsonError(w, r, feed.Invalid("id", "must be 1 to %d letters, digits, '.', '_', '~' or '-', starting with a letter or digit", feed.MaxIDLen))
-		return
+		return feed.Invalid("id", "must be 1 to %d letters, digits, '.', '_', '~' or '-', starting with a letter or digit", feed.MaxIDLen)
 	}
 	a, err := s.readArticle(w, r, id)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.saveArticle(w, r, a)
+	if err := s.applyRules(r.Context(), a); err != nil {
+		return err
+	}
+	change, err := s.store.UpsertArticle(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.answerSaved(w, a, change)
+	return nil
 }
 
-func (s *Server) saveArticle(w http.ResponseWriter, r *http.Request, a *feed.Article) {
-	ctx := r.Context()
+// applyRules gives a the tags that the tag rules find in it.
+func (s *Server) applyRules(ctx context.Context, a *feed.Article) error {
 	rules, err := s.rules.Set(ctx, s.store)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	rules.Apply(a)
-	change, err := s.store.UpsertArticle(ctx, a)
-	if err != nil {
-		s.jsonError(w, r, err)
-		return
-	}
+	return nil
+}
+
+// answerSaved answers a write of an article, which change says what it did.
+func (s *Server) answerSaved(w http.ResponseWriter, a *feed.Article, change feed.Change) {
 	s.invalidate()
 	status := http.StatusOK
 	if change == feed.Created {
@@ -198,7 +204,7 @@ func (s *Server) saveArticle(w http.ResponseWriter, r *http.Request, a *feed.Art
 		w.Header().Set("Location", s.abs("/api/articles/"+a.ID))
 	}
 	w.Header().Set("X-Herald-Change", string(change))
-	s.writeJSON(w, status, a)
+	s.writeJSON(w, status, noStore, a)
 }
 
 // readArticle decodes an article from the request body. The body is the
@@ -213,7 +219,7 @@ func (s *Server) readArticle(w http.ResponseWriter, r *http.Request, pathID stri
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, errorf(http.StatusBadRequest, "the body must be one JSON object: "+err.Error())
+		return nil, refuse(errMalformed, "the body must be one JSON object: "+err.Error())
 	}
 	var bodyID string
 	if raw, ok := fields["id"]; ok {
@@ -256,7 +262,7 @@ func (s *Server) readArticle(w http.ResponseWriter, r *http.Request, pathID stri
 		return nil, err
 	}
 	if len(arts) != 1 {
-		return nil, errorf(http.StatusUnprocessableEntity, "the body must hold exactly one article")
+		return nil, refuse(feed.ErrInvalid, "the body must hold exactly one article")
 	}
 	return &arts[0], nil
 }
@@ -267,97 +273,92 @@ func newArticleID(now time.Time) string {
 	return now.UTC().Format("20060102") + "-" + strings.ToLower(rand.Text()[:10])
 }
 
-func (s *Server) handleArticleDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticleDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteArticle(r.Context(), r.PathValue("id")); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate()
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleTagList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagList(w http.ResponseWriter, r *http.Request) error {
 	tags, err := s.store.Tags(r.Context())
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeList(w, r, map[string]any{"tags": nonNil(tags)}, false, "")
+	return s.writeList(w, r, map[string]any{"tags": nonNil(tags)}, false, "")
 }
 
-func (s *Server) handleTagGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagGet(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.store.Tag(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, t)
+	s.writeJSON(w, http.StatusOK, noStore, t)
+	return nil
 }
 
-func (s *Server) handleTagCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagCreate(w http.ResponseWriter, r *http.Request) error {
 	var t feed.Tag
 	if err := decodeJSON(w, r, &t); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if t.Slug == "" {
 		t.Slug = feed.Slugify(t.Name)
 	}
 	if err := validRule(t.Rule); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if err := s.store.CreateTag(r.Context(), t); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate()
 	w.Header().Set("Location", s.abs("/api/tags/"+t.Slug))
-	s.writeJSON(w, http.StatusCreated, t)
+	s.writeJSON(w, http.StatusCreated, noStore, t)
+	return nil
 }
 
 // handleTagUpdate changes a tag's slug (a rename: old feed URLs redirect),
 // name, description or rule. A changed rule applies to articles stored from
 // then on; "herald tags apply" re-applies it to the stored ones.
-func (s *Server) handleTagUpdate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagUpdate(w http.ResponseWriter, r *http.Request) error {
 	var u feed.TagUpdate
 	if err := decodeJSON(w, r, &u); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if u.Rule != nil {
 		if err := validRule(*u.Rule); err != nil {
-			s.jsonError(w, r, err)
-			return
+			return err
 		}
 	}
 	t, err := s.store.UpdateTag(r.Context(), r.PathValue("slug"), u)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate()
-	s.writeJSON(w, http.StatusOK, t)
+	s.writeJSON(w, http.StatusOK, noStore, t)
+	return nil
 }
 
-func (s *Server) handleTagDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteTag(r.Context(), r.PathValue("slug")); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate()
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+// handleHealth answers ok while the store answers.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Version(r.Context()); err != nil {
-		s.log.ErrorContext(r.Context(), "health check", "err", err)
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-		return
+		return refuse(errUnavailable, "store unavailable").because(err)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Content-Type"] = []string{textType}
+	w.Header()["Cache-Control"] = s.cacheControl[noStore]
 	io.WriteString(w, "ok\n")
+	return nil
 }
 
 // decodeJSON reads one JSON object into v, refusing unknown fields.
@@ -369,47 +370,21 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return errorf(http.StatusBadRequest, "the body must be one JSON object: "+err.Error())
+		return refuse(errMalformed, "the body must be one JSON object: "+err.Error())
 	}
 	return nil
 }
 
-func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+// writeJSON answers with v in JSON, kept by caches as p says: an API
+// answer that is no list is a write's or an error's (noStore).
+func (s *Server) writeJSON(w http.ResponseWriter, status int, p policy, v any) {
+	h := w.Header()
+	h["Content-Type"] = []string{jsonType}
+	h["Cache-Control"] = s.cacheControl[p]
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
-}
-
-// apiError is the body of every API error.
-type apiError struct {
-	Error  string            `json:"error"`
-	Fields []feed.FieldError `json:"fields,omitempty"`
-}
-
-func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	s.logError(r, err, status)
-	body := apiError{Error: publicMessage(err, status)}
-	var ve *feed.ValidationError
-	if status < 500 && errors.As(err, &ve) {
-		body.Fields = ve.Fields
-		body.Error = "the input is not valid: see fields"
-		if len(ve.Fields) == 1 {
-			body.Error = ve.Fields[0].String()
-		}
-	}
-	s.writeJSON(w, status, body)
-}
-
-// textError answers a feed request that failed, in plain text.
-func (s *Server) textError(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	s.logError(r, err, status)
-	w.Header().Set("Cache-Control", "no-store")
-	http.Error(w, publicMessage(err, status), status)
 }
 
 func nonNil[T any](s []T) []T {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"herald/feed"
 )
@@ -22,21 +21,21 @@ import (
 // an article never moves from one page to another, and a closed page gains
 // none. Walking prev-archive links from current reaches every page.
 
-// archiveMaxAge is the Cache-Control max-age of closed archive pages.
-const archiveMaxAge = 30 * 24 * time.Hour
-
 // handleSiteArchive serves /archive/{doc}.
-func (s *Server) handleSiteArchive(w http.ResponseWriter, r *http.Request) {
-	s.serveArchive(w, r, s.publicView(), "")
+func (s *Server) handleSiteArchive(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.serveArchive(w, r, s.publicView(), "")
+	return err
 }
 
 // handleTagArchive serves /tags/{slugs}/archive/{doc}.
-func (s *Server) handleTagArchive(w http.ResponseWriter, r *http.Request) {
-	s.serveArchive(w, r, s.publicView(), r.PathValue("slugs"))
+func (s *Server) handleTagArchive(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.serveArchive(w, r, s.publicView(), r.PathValue("slugs"))
+	return err
 }
 
-// serveArchive answers an archive request and reports whether it was a 304.
-func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, v view, slugs string) bool {
+// serveArchive answers an archive request and returns the status it
+// answered.
+func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, v view, slugs string) (int, error) {
 	name, ext, _ := strings.Cut(r.PathValue("doc"), ".")
 	f, ok := formats[ext]
 	page := 0 // the subscription document
@@ -48,33 +47,25 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, v view, sl
 		page = n
 	}
 	if !ok {
-		s.textError(w, r, errorf(http.StatusNotFound, "no archive document here: the chain starts at archive/current.atom (or .rss, .json)"))
-		return false
+		return 0, refuse(feed.ErrNotFound, "no archive document here: the chain starts at archive/current.atom (or .rss, .json)")
 	}
-	fq, err := parseFeedQuery(r.URL.Query())
+	fq, err := parseFeedQuery(query(r))
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
 	fq.limit, fq.page = feed.DefaultLimit, 1 // archives are not limited or paged
-	key := v.key() + "\x00archive\x00" + r.PathValue("doc") + "\x00" + slugs + "\x00" + fq.encode()
-	e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
+	e, err := s.cache.get(r.Context(), v.cacheKey(r.URL.Path, fq.encode()), func() (*answer, error) {
 		return s.buildArchive(r.Context(), v, slugs, f, fq, page)
 	})
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
-	maxAge := s.cfg.FeedMaxAge
-	if e.closed {
-		maxAge = archiveMaxAge
-	}
-	return serveCached(w, r, e, maxAge, v.private)
+	return e.serve(w, r), nil
 }
 
 // buildArchive renders archive page n of a feed, or its subscription
 // document when n is 0.
-func (s *Server) buildArchive(ctx context.Context, v view, slugs string, f format, fq feedQuery, n int) (*cachedFeed, error) {
+func (s *Server) buildArchive(ctx context.Context, v view, slugs string, f format, fq feedQuery, n int) (*answer, error) {
 	doc := "archive/current." + f.ext
 	if n > 0 {
 		doc = "archive/" + strconv.Itoa(n) + "." + f.ext
@@ -98,9 +89,9 @@ func (s *Server) buildArchive(ctx context.Context, v view, slugs string, f forma
 		n = open
 	case n == open:
 		// The open page is the subscription document; send readers there.
-		return &cachedFeed{status: http.StatusFound, location: at(open)}, nil
+		return &answer{status: http.StatusFound, policy: unstated, location: at(open)}, nil
 	case n > open || !slices.Contains(pages, n):
-		return &cachedFeed{status: http.StatusNotFound, contentType: "text/plain; charset=utf-8",
+		return &answer{status: http.StatusNotFound, contentType: textType,
 			body: []byte("no archive page " + strconv.Itoa(n) + " for this feed; the chain starts at " + at(open) + "\n")}, nil
 	}
 	fr.rf.SelfURL = at(n)
@@ -122,10 +113,5 @@ func (s *Server) buildArchive(ctx context.Context, v view, slugs string, f forma
 	if err != nil {
 		return nil, err
 	}
-	e, err := fr.render(f, arts)
-	if err != nil {
-		return nil, err
-	}
-	e.closed = n < open
-	return e, nil
+	return fr.render(f, arts, n < open)
 }

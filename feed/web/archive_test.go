@@ -126,7 +126,7 @@ func TestWalkPagedAndArchivedFeeds(t *testing.T) {
 			if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=2592000") {
 				t.Errorf("%s: Cache-Control %q, want a long max-age", url, cc)
 			}
-			conformance.Atom(t, body)
+			t.Run("archive.atom/jing", func(t *testing.T) { conformance.Atom(t, body) })
 			validated = true
 		}
 	})

@@ -3,13 +3,10 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"herald/feed"
@@ -45,19 +42,17 @@ type changeList struct {
 // handleChangeList serves GET /api/changes?cursor=&limit=: the change log,
 // in commit order. A client keeps the last next_cursor and asks again later
 // for what happened since.
-func (s *Server) handleChangeList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChangeList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit, err := parseLimit(q)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	page, err := s.store.Changes(r.Context(), q.Get("cursor"), limit)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeList(w, r, changeList{Changes: nonNil(page.Changes), NextCursor: page.NextCursor, HasMore: page.More},
+	return s.writeList(w, r, changeList{Changes: nonNil(page.Changes), NextCursor: page.NextCursor, HasMore: page.More},
 		page.More, page.NextCursor)
 }
 
@@ -69,24 +64,22 @@ type versionList struct {
 
 // handleArticleVersions serves GET /api/articles/{id}/versions?limit=: the
 // versions of an article's content, the current one first.
-func (s *Server) handleArticleVersions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticleVersions(w http.ResponseWriter, r *http.Request) error {
 	limit, err := parseLimit(r.URL.Query())
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	id := r.PathValue("id")
 	vs, err := s.store.ArticleVersions(r.Context(), id, limit)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if s.withholdContent(r) {
 		for i := range vs {
 			vs[i].Article.Content = ""
 		}
 	}
-	s.writeList(w, r, versionList{ID: id, Versions: vs}, false, "")
+	return s.writeList(w, r, versionList{ID: id, Versions: vs}, false, "")
 }
 
 // parseLimit reads ?limit=, which defaults to feed.DefaultLimit.
@@ -97,7 +90,7 @@ func parseLimit(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > feed.MaxLimit {
-		return 0, errorf(http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(feed.MaxLimit))
+		return 0, refuse(errMalformed, "limit must be a whole number from 1 to "+strconv.Itoa(feed.MaxLimit))
 	}
 	return n, nil
 }
@@ -106,45 +99,20 @@ func parseLimit(q url.Values) (int, error) {
 // hash of its bytes, and a matching If-None-Match gets 304; clients may
 // keep it but must ask again (no-cache). When more is set, a Link header
 // points at the next page: this request's URL with cursor set to next.
-func (s *Server) writeList(w http.ResponseWriter, r *http.Request, body any, more bool, next string) {
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, body any, more bool, next string) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(body); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Vary", "Authorization") // with --public-content summary, a token adds the text
+	a := &answer{status: http.StatusOK, policy: revalidate, contentType: jsonType, body: buf.Bytes(),
+		vary: "Authorization"} // with --public-content summary, a token adds the text
 	if more && next != "" {
 		q := r.URL.Query()
 		q.Set("cursor", next)
-		h.Set("Link", "<"+s.abs(r.URL.Path)+"?"+q.Encode()+`>; rel="next"`)
+		a.link = []string{"<" + s.abs(r.URL.Path) + "?" + q.Encode() + `>; rel="next"`}
 	}
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
-}
-
-// etagMatches applies an If-None-Match header to a strong ETag, with the
-// weak comparison RFC 9110 prescribes for it.
-func etagMatches(inm, etag string) bool {
-	for tag := range strings.SplitSeq(inm, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == "*" || tag == etag {
-			return true
-		}
-	}
-	return false
+	s.serveAnswer(w, r, a)
+	return nil
 }

@@ -54,14 +54,14 @@ func parseFeedQuery(q url.Values) (feedQuery, error) {
 	if s := q.Get("page"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100_000 {
-			return fq, errorf(http.StatusBadRequest, "page must be a whole number from 1")
+			return fq, refuse(errMalformed, "page must be a whole number from 1")
 		}
 		fq.page = n
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > feed.MaxLimit {
-			return fq, errorf(http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to %d", feed.MaxLimit))
+			return fq, refuse(errMalformed, fmt.Sprintf("limit must be a whole number from 1 to %d", feed.MaxLimit))
 		}
 		fq.limit = n
 	}
@@ -70,7 +70,7 @@ func parseFeedQuery(q url.Values) (feedQuery, error) {
 	case feed.OriginOwn, feed.OriginExternal:
 		fq.origin = o
 	default:
-		return fq, errorf(http.StatusBadRequest, `origin must be "own", "external" or "all"`)
+		return fq, refuse(errMalformed, `origin must be "own", "external" or "all"`)
 	}
 	return fq, nil
 }
@@ -102,17 +102,19 @@ type view struct {
 	private     bool   // Cache-Control: private
 }
 
-// key distinguishes the view in cache keys.
-func (v view) key() string {
-	// Called on every feed request: no fmt.
-	flags := [2]byte{'-', '-'}
-	if v.summary {
-		flags[0] = 's'
+// policy is how caches may keep the view's feeds: closed archive pages for
+// long, other documents for Config.FeedMaxAge; a subscriber's only in the
+// subscriber's own cache.
+func (v view) policy(closed bool) policy {
+	switch {
+	case closed && v.private:
+		return privateArchive
+	case closed:
+		return publicArchive
+	case v.private:
+		return privateFeed
 	}
-	if v.attribution {
-		flags[1] = 'a'
-	}
-	return v.prefix + "\x00" + string(flags[:])
+	return publicFeed
 }
 
 // publicView is what feeds without a token carry.
@@ -121,36 +123,35 @@ func (s *Server) publicView() view {
 }
 
 // handleSiteFeed serves /feed.{rss,atom,json}: every article.
-func (s *Server) handleSiteFeed(ext string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, s.publicView(), "", ext)
+func (s *Server) handleSiteFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, err := s.serveFeed(w, r, s.publicView(), "", ext)
+		return err
 	}
 }
 
 // handleTagFeed serves /tags/{slugs}/feed.{rss,atom,json}, where slugs is one
 // tag or several joined by "+" (articles carrying all of them).
-func (s *Server) handleTagFeed(ext string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveFeed(w, r, s.publicView(), r.PathValue("slugs"), ext)
+func (s *Server) handleTagFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, err := s.serveFeed(w, r, s.publicView(), r.PathValue("slugs"), ext)
+		return err
 	}
 }
 
-// serveFeed answers a feed request and reports whether it was a 304.
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs, ext string) bool {
+// serveFeed answers a feed request and returns the status it answered.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs, ext string) (int, error) {
 	fq, err := parseFeedQuery(query(r))
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
-	key := v.key() + "\x00" + ext + "\x00" + slugs + "\x00" + fq.encode()
-	e, err := s.cache.get(r.Context(), key, func() (*cachedFeed, error) {
+	e, err := s.cache.get(r.Context(), v.cacheKey(r.URL.Path, fq.encode()), func() (*answer, error) {
 		return s.buildFeed(r.Context(), v, slugs, formats[ext], fq)
 	})
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
-	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
+	return e.serve(w, r), nil
 }
 
 // A frame is what every document of one feed shares, whatever the page:
@@ -165,7 +166,7 @@ type frame struct {
 // newFrame resolves the tags in slugs ("" for the whole site) and fills in
 // the feed's metadata. For an unknown tag or an outdated spelling it returns
 // instead the 404 or the redirect (to the same document under base).
-func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq feedQuery) (*frame, *cachedFeed, error) {
+func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq feedQuery) (*frame, *answer, error) {
 	site := s.store.Site()
 	names, err := s.store.TagNames(ctx)
 	if err != nil {
@@ -195,7 +196,7 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 		}
 		fr.base = v.prefix + "/tags/" + canonical + "/"
 		if canonical != slugs {
-			return nil, &cachedFeed{status: http.StatusMovedPermanently, location: s.abs(fr.base+doc) + fq.encode()}, nil
+			return nil, &answer{status: http.StatusMovedPermanently, policy: moved, location: s.abs(fr.base+doc) + fq.encode()}, nil
 		}
 		tagNames := make([]string, len(tags))
 		for i, t := range tags {
@@ -220,7 +221,7 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 }
 
 // render writes the frame's feed with items in format f, as its view asks.
-func (fr *frame) render(f format, items []feed.Article) (*cachedFeed, error) {
+func (fr *frame) render(f format, items []feed.Article, closed bool) (*answer, error) {
 	if fr.view.summary || fr.view.attribution {
 		items = slices.Clone(items)
 		for i := range items {
@@ -247,13 +248,13 @@ func (fr *frame) render(f format, items []feed.Article) (*cachedFeed, error) {
 	if err := f.write(&buf, fr.rf); err != nil {
 		return nil, fmt.Errorf("render %s: %w", fr.rf.SelfURL, err)
 	}
-	return &cachedFeed{status: http.StatusOK, contentType: f.contentType, body: buf.Bytes(),
-		lastMod: lastMod.UTC().Truncate(time.Second)}, nil
+	return &answer{status: http.StatusOK, policy: fr.view.policy(closed), contentType: f.contentType, body: buf.Bytes(),
+		gzip: true, vary: "Accept-Encoding", lastMod: lastMod.UTC().Truncate(time.Second)}, nil
 }
 
 // buildFeed renders one page of a feed (the newest articles on page 1), or
 // the redirect or not-found answer for it.
-func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, fq feedQuery) (*cachedFeed, error) {
+func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, fq feedQuery) (*answer, error) {
 	doc := "feed." + f.ext
 	fr, early, err := s.newFrame(ctx, v, slugs, doc, fq)
 	if fr == nil {
@@ -281,8 +282,8 @@ func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, 
 
 // renderTopic renders a feed that can be a WebSub topic, with the Link
 // header of WebSub discovery (on its 304s too).
-func (s *Server) renderTopic(fr *frame, f format, arts []feed.Article) (*cachedFeed, error) {
-	e, err := fr.render(f, arts)
+func (s *Server) renderTopic(fr *frame, f format, arts []feed.Article) (*answer, error) {
+	e, err := fr.render(f, arts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +316,7 @@ func (s *Server) pageLinks(ctx context.Context, rf *render.Feed, path string, fi
 
 // notFoundFeed is the answer for a feed of a tag that does not exist: a
 // plain-text 404 that says which tags do.
-func (s *Server) notFoundFeed(ctx context.Context, cause error) (*cachedFeed, error) {
+func (s *Server) notFoundFeed(ctx context.Context, cause error) (*answer, error) {
 	tags, err := s.store.Tags(ctx)
 	if err != nil {
 		return nil, err
@@ -326,7 +327,7 @@ func (s *Server) notFoundFeed(ctx context.Context, cause error) (*cachedFeed, er
 		fmt.Fprintf(&b, "  %s  %s\n", s.abs("/tags/"+t.Slug+"/feed.atom"), t.Name)
 	}
 	fmt.Fprintf(&b, "\nEvery feed, for a feed reader: %s\n", s.abs("/feeds.opml"))
-	return &cachedFeed{status: http.StatusNotFound, contentType: "text/plain; charset=utf-8", body: b.Bytes()}, nil
+	return &answer{status: http.StatusNotFound, contentType: textType, body: b.Bytes()}, nil
 }
 
 // resolveTags looks up the tags named in "a+b" and returns them with the
@@ -335,7 +336,7 @@ func (s *Server) notFoundFeed(ctx context.Context, cause error) (*cachedFeed, er
 func (s *Server) resolveTags(ctx context.Context, slugs string) ([]*feed.Tag, string, error) {
 	parts := strings.Split(slugs, "+")
 	if len(parts) > 5 {
-		return nil, "", errorf(http.StatusBadRequest, "a feed can combine at most 5 tags")
+		return nil, "", refuse(errMalformed, "a feed can combine at most 5 tags")
 	}
 	var tags []*feed.Tag
 	for _, p := range parts {
@@ -361,96 +362,4 @@ func (s *Server) resolveTags(ctx context.Context, slugs string) ([]*feed.Tag, st
 // articleURL is the permalink of an article's page here.
 func (s *Server) articleURL(a *feed.Article) string {
 	return s.abs("/articles/" + url.PathEscape(a.ID) + "/" + a.Slug)
-}
-
-// serveCached writes a cached answer with its validators, honouring
-// conditional requests, gzip and HEAD, and reports whether it answered 304.
-// A private answer may be kept by the reader but by no shared cache.
-func serveCached(w http.ResponseWriter, r *http.Request, e *cachedFeed, maxAge time.Duration, private bool) bool {
-	h := w.Header()
-	switch e.status {
-	case http.StatusOK:
-	case http.StatusMovedPermanently, http.StatusFound:
-		if e.status == http.StatusMovedPermanently {
-			h.Set("Cache-Control", "public, max-age=3600")
-		}
-		http.Redirect(w, r, e.location, e.status)
-		return false
-	default:
-		h.Set("Content-Type", e.contentType)
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Length", strconv.Itoa(len(e.body)))
-		w.WriteHeader(e.status)
-		w.Write(e.body)
-		return false
-	}
-	// The header values are prepared once per entry (see cachedFeed.prepare):
-	// a poll of an unchanged feed then costs no formatting.
-	hv := &e.identity
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		hv = &e.gzipped
-		h["Content-Encoding"] = hv.encoding
-	}
-	h["Content-Type"] = e.ctype
-	h["Etag"] = hv.etag
-	if e.lastModText != nil {
-		h["Last-Modified"] = e.lastModText
-	}
-	scope := "public, max-age="
-	if private {
-		scope = "private, max-age="
-	}
-	h["Cache-Control"] = []string{scope + strconv.Itoa(int(maxAge.Seconds()))}
-	h["Vary"] = varyEncoding
-	if e.link != nil {
-		h["Link"] = e.link
-	}
-	body := hv.body
-	if notModified(r, e) {
-		h.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return true
-	}
-	h["Content-Length"] = hv.length
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return false
-	}
-	w.Write(body)
-	return false
-}
-
-var varyEncoding = []string{"Accept-Encoding"}
-
-// notModified applies If-None-Match, or when it is absent If-Modified-Since
-// (RFC 9110, section 13.2.2). Either encoding's ETag matches: they name the
-// same content.
-func notModified(r *http.Request, e *cachedFeed) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for tag := range strings.SplitSeq(inm, ",") {
-			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-			if tag == "*" || tag == e.etag || strings.TrimSuffix(tag, `-gz"`)+`"` == e.etag {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !e.lastMod.IsZero() {
-		t, err := http.ParseTime(ims)
-		return err == nil && !e.lastMod.After(t)
-	}
-	return false
-}
-
-// acceptsGzip reports whether an Accept-Encoding value allows gzip.
-func acceptsGzip(ae string) bool {
-	for part := range strings.SplitSeq(ae, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.TrimSpace(name) != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
-	}
-	return false
 }

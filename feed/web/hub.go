@@ -29,23 +29,20 @@ const maxHubForm = 64 << 10
 // (W3C WebSub, section 5.1), answered 202 before the hub verifies intent with
 // a GET to the callback, and publish pings, answered 204. A bad request is a
 // 400 whose plain-text body names the hub.* parameter at fault.
-func (s *Server) handleHubRequest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHubRequest(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Hub == nil {
-		s.textError(w, r, errorf(http.StatusNotFound, "this site runs no WebSub hub"))
-		return
+		return refuse(feed.ErrNotFound, "this site runs no WebSub hub")
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		s.textError(w, r, errorf(http.StatusUnsupportedMediaType, "a WebSub request is a form: Content-Type: application/x-www-form-urlencoded"))
-		return
+		return refuse(errUnsupportedMedia, "a WebSub request is a form: Content-Type: application/x-www-form-urlencoded")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxHubForm)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if !errors.As(err, &mbe) {
-			err = errorf(http.StatusBadRequest, "the body is not a form: "+err.Error())
+			err = refuse(errMalformed, "the body is not a form: "+err.Error())
 		}
-		s.textError(w, r, err)
-		return
+		return err
 	}
 	req, err := websub.ParseRequest(r.PostForm)
 	if err == nil && req.Secret != "" && !s.secureRequest(r) {
@@ -60,32 +57,29 @@ func (s *Server) handleHubRequest(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case errors.Is(err, feed.ErrInvalid):
-		s.textError(w, r, errorf(http.StatusBadRequest, err.Error()))
-		return
+		// WebSub (section 5.1.2) answers a request it refuses with a 400.
+		return refuse(errMalformed, err.Error())
 	case errors.Is(err, websub.ErrBusy):
-		w.Header().Set("Retry-After", "60")
-		s.textError(w, r, errorf(http.StatusServiceUnavailable, err.Error()+"; try again in a minute"))
-		return
+		return refuse(errUnavailable, "the hub is busy; try again in a minute").because(err).with("Retry-After", "60")
 	default:
-		s.textError(w, r, err)
-		return
+		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = s.cacheControl[noStore]
 	if req.Mode == websub.Publish {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header()["Content-Type"] = []string{textType}
 	w.WriteHeader(http.StatusAccepted)
 	fmt.Fprintf(w, "Accepted: the hub will verify your intent to %s with a GET to the callback.\n", req.Mode)
+	return nil
 }
 
 // handleHubInfo answers GET /websub, which is for POSTs only.
-func (s *Server) handleHubInfo(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Allow", "POST")
-	s.textError(w, r, errorf(http.StatusMethodNotAllowed,
+func (s *Server) handleHubInfo(w http.ResponseWriter, r *http.Request) error {
+	return refuse(errMethodNotAllowed,
 		"This is a WebSub hub (https://www.w3.org/TR/websub/): POST a form with hub.mode, hub.topic and hub.callback. "+
-			"Every feed here names its topic URL in Link: <...>; rel=\"self\"."))
+			"Every feed here names its topic URL in Link: <...>; rel=\"self\".").with("Allow", "POST")
 }
 
 // checkTopics refuses a request about topics that are not feeds here. An
@@ -137,12 +131,12 @@ func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error
 		return websub.Content{}, err
 	}
 	v := s.publicView()
-	// The keys and builders are those of serveFeed and handleSearchFeed.
-	key := v.key() + "\x00" + t.ext + "\x00" + t.slugs + "\x00" + t.fq.encode()
-	build := func() (*cachedFeed, error) { return s.buildFeed(ctx, v, t.slugs, formats[t.ext], t.fq) }
+	// The keys and builders are those of serveFeed and serveSearchFeed.
+	key := v.cacheKey(t.path, t.fq.encode())
+	build := func() (*answer, error) { return s.buildFeed(ctx, v, t.slugs, formats[t.ext], t.fq) }
 	if t.search != "" {
-		key = searchKey(v, t.ext, t.search, t.fq)
-		build = func() (*cachedFeed, error) { return s.buildSearchFeed(ctx, v, t.search, formats[t.ext], t.fq) }
+		key = v.cacheKey(t.path, "?"+searchParams(t.search, t.fq).Encode())
+		build = func() (*answer, error) { return s.buildSearchFeed(ctx, v, t.search, formats[t.ext], t.fq) }
 	}
 	s.cache.invalidate()
 	e, err := s.cache.get(ctx, key, build)
@@ -166,6 +160,7 @@ func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error
 // A topic is a feed the hub can push: the site's, a tag's, or a search's,
 // in one format.
 type topic struct {
+	path   string // of the feed, as requested here (without Config.BaseURL's path)
 	slugs  string // the tags of a tag feed
 	search string // the query of a search feed
 	ext    string
@@ -205,6 +200,7 @@ func (s *Server) parseTopic(raw string) (topic, error) {
 	default:
 		return t, notOurs
 	}
+	t.path = "/" + dir + "feed." + t.ext
 	var err error
 	t.fq, err = parseFeedQuery(query)
 	if err != nil {

@@ -15,12 +15,11 @@ var openAPIDoc []byte
 
 // handleOpenAPI serves GET /api/openapi.json: the document, with this
 // deployment's address as its server.
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	var doc map[string]any
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
-		s.jsonError(w, r, err) // the embedded file is checked by a test
-		return
+		return err // the embedded file is checked by a test
 	}
 	doc["servers"] = []map[string]string{{"url": s.abs(""), "description": s.cfg.Title}}
-	s.writeList(w, r, doc, false, "")
+	return s.writeList(w, r, doc, false, "")
 }

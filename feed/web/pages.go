@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -118,17 +118,15 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 	return v
 }
 
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tags, err := s.store.Tags(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	arts, err := s.store.Articles(ctx, feed.ArticleFilter{Limit: 30})
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	p := s.newPage("", s.cfg.Description)
 	p.Canonical = s.abs("/")
@@ -142,25 +140,23 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			p.Tags = append(p.Tags, views[t.Slug])
 		}
 	}
-	s.renderPage(w, r, "home", p)
+	return s.renderPage(w, r, "home", p)
 }
 
-func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	slugs := r.PathValue("slugs")
 	tags, canonical, err := s.resolveTags(ctx, slugs)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	if canonical != slugs {
-		http.Redirect(w, r, s.abs("/tags/"+canonical), http.StatusMovedPermanently)
-		return
+		s.redirect(w, r, s.abs("/tags/"+canonical))
+		return nil
 	}
 	all, err := s.store.Tags(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	filter := feed.ArticleFilter{Limit: 100}
 	names := make([]string, len(tags))
@@ -170,8 +166,7 @@ func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) {
 	}
 	arts, err := s.store.Articles(ctx, filter)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	heading := strings.Join(names, " + ")
 	p := s.newPage(heading, "Articles tagged "+strings.Join(names, " and ")+".")
@@ -187,26 +182,24 @@ func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) {
 	for i := range arts {
 		p.Articles = append(p.Articles, s.articleView(&arts[i], views))
 	}
-	s.renderPage(w, r, "tag", p)
+	return s.renderPage(w, r, "tag", p)
 }
 
 // handleArticlePage serves /articles/{id}/{slug}; a missing or outdated slug
 // redirects to the article's permalink.
-func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a, err := s.store.Article(ctx, r.PathValue("id"))
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	if r.PathValue("slug") != a.Slug {
-		http.Redirect(w, r, s.articleURL(a), http.StatusMovedPermanently)
-		return
+		s.redirect(w, r, s.articleURL(a))
+		return nil
 	}
 	tags, err := s.store.Tags(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return err
 	}
 	views := s.tagViews(tags)
 	if s.cfg.PublicContent == feed.PlanSummary {
@@ -228,41 +221,34 @@ func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) {
 			p.Feeds = append(p.Feeds, feedLink{"application/atom+xml", s.cfg.Title + ": " + tv.Name + " (Atom)", tv.Feed, tv.Name})
 		}
 	}
-	s.renderPage(w, r, "article", p)
+	return s.renderPage(w, r, "article", p)
 }
 
-func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string, p *page) {
-	s.renderPageStatus(w, r, name, p, http.StatusOK)
+// renderPage answers with the page name, filled in with p.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string, p *page) error {
+	body, err := s.executePage(pageTemplates[name], p)
+	if err != nil {
+		return err
+	}
+	s.serveAnswer(w, r, &answer{status: http.StatusOK, policy: publicPage, contentType: htmlType, body: body})
+	return nil
 }
 
-func (s *Server) renderPageStatus(w http.ResponseWriter, r *http.Request, name string, p *page, status int) {
+// executePage runs a page template, with its layout, on data.
+func (s *Server) executePage(t *template.Template, data any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("render page %s: %w", t.Name(), err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	return buf.Bytes(), nil
 }
 
-// pageError answers a page request that failed with an HTML error page.
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
-	s.logError(r, err, status)
-	heading := http.StatusText(status)
-	msg := publicMessage(err, status)
-	if errors.Is(err, feed.ErrNotFound) {
-		heading = "Not found"
-		msg = "There is nothing at this address: " + msg + "."
-	}
-	p := s.newPage(heading, msg)
-	s.renderPageStatus(w, r, "error", p, status)
+// redirect sends a page's client to where it has moved for good.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
+	s.serveAnswer(w, r, &answer{status: http.StatusMovedPermanently, policy: moved, location: to})
 }
 
 // handleNotFound answers any path no route matches.
-func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.pageError(w, r, errorf(http.StatusNotFound, "no page at "+url.PathEscape(r.URL.Path)))
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	return refuse(feed.ErrNotFound, "no page at "+url.PathEscape(r.URL.Path))
 }

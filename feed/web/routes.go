@@ -5,76 +5,79 @@ import (
 	"net/http"
 )
 
-// routes is the whole route table. Every route goes through m, which
-// records it: openapi_test.go checks the /api/ routes against the OpenAPI
-// document (openapi.json), both ways.
+// routes is the whole route table. Each route names how its errors are
+// answered (see adapt): m.feed in plain text, m.page as an HTML page, m.api
+// as JSON. Every route goes through m, which records it: openapi_test.go
+// checks the /api/ routes against the OpenAPI document (openapi.json), both
+// ways.
 func (s *Server) routes() {
-	m := &routeTable{mux: s.mux}
+	m := &routeTable{s: s, mux: s.mux}
 	defer func() { s.patterns = m.patterns }()
 	// Feeds.
 	for _, ext := range []string{"rss", "atom", "json"} {
-		m.HandleFunc("GET /feed."+ext, s.handleSiteFeed(ext))
-		m.HandleFunc("GET /tags/{slugs}/feed."+ext, s.handleTagFeed(ext))
+		m.feed("GET /feed."+ext, s.handleSiteFeed(ext))
+		m.feed("GET /tags/{slugs}/feed."+ext, s.handleTagFeed(ext))
 	}
-	m.HandleFunc("GET /archive/{doc}", s.handleSiteArchive)
-	m.HandleFunc("GET /tags/{slugs}/archive/{doc}", s.handleTagArchive)
-	m.HandleFunc("GET /feeds.opml", s.handleOPML)
+	m.feed("GET /archive/{doc}", s.handleSiteArchive)
+	m.feed("GET /tags/{slugs}/archive/{doc}", s.handleTagArchive)
+	m.feed("GET /feeds.opml", s.handleOPML)
 	for _, ext := range []string{"rss", "atom", "json"} {
-		m.HandleFunc("GET /search/feed."+ext, s.handleSearchFeed(ext)) // a saved search; see search.go
+		m.feed("GET /search/feed."+ext, s.handleSearchFeed(ext)) // a saved search; see search.go
 	}
-	m.HandleFunc("POST /websub", s.handleHubRequest) // WebSub hub; see hub.go
-	m.HandleFunc("GET /websub", s.handleHubInfo)
+	m.feed("POST /websub", s.handleHubRequest) // WebSub hub; see hub.go
+	m.feed("GET /websub", s.handleHubInfo)
 
 	// Subscriber feeds: the same, under a token that unlocks the plan's content.
 	for _, ext := range []string{"rss", "atom", "json"} {
-		m.HandleFunc("GET /s/{token}/feed."+ext, s.handleSubscriberFeed(ext))
-		m.HandleFunc("GET /s/{token}/tags/{slugs}/feed."+ext, s.handleSubscriberFeed(ext))
-		m.HandleFunc("GET /s/{token}/search/feed."+ext, s.handleSubscriberSearchFeed(ext))
+		m.feed("GET /s/{token}/feed."+ext, s.handleSubscriberFeed(ext))
+		m.feed("GET /s/{token}/tags/{slugs}/feed."+ext, s.handleSubscriberFeed(ext))
+		m.feed("GET /s/{token}/search/feed."+ext, s.handleSubscriberSearchFeed(ext))
 	}
-	m.HandleFunc("GET /s/{token}/archive/{doc}", s.handleSubscriberArchive)
-	m.HandleFunc("GET /s/{token}/tags/{slugs}/archive/{doc}", s.handleSubscriberArchive)
+	m.feed("GET /s/{token}/archive/{doc}", s.handleSubscriberArchive)
+	m.feed("GET /s/{token}/tags/{slugs}/archive/{doc}", s.handleSubscriberArchive)
 
 	// Pages.
-	m.HandleFunc("GET /{$}", s.handleHome)
-	m.HandleFunc("GET /tags/{slugs}", s.handleTagPage)
-	m.HandleFunc("GET /articles/{id}", s.handleArticlePage)
-	m.HandleFunc("GET /articles/{id}/{slug}", s.handleArticlePage)
-	m.HandleFunc("GET /search", s.handleSearchPage)
+	m.page("GET /{$}", s.handleHome)
+	m.page("GET /tags/{slugs}", s.handleTagPage)
+	m.page("GET /articles/{id}", s.handleArticlePage)
+	m.page("GET /articles/{id}/{slug}", s.handleArticlePage)
+	m.page("GET /search", s.handleSearchPage)
 	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	m.HandleFunc("GET /healthz", s.handleHealth)
-	m.HandleFunc("/", s.handleNotFound)
+	m.feed("GET /healthz", s.handleHealth)
+	m.page("/", s.handleNotFound)
 
 	// API. Reads are public, like the feeds; writes need a token.
-	m.HandleFunc("GET /api/articles", s.handleArticleList)
-	m.HandleFunc("POST /api/articles", s.requireToken(s.handleArticleCreate))
-	m.HandleFunc("GET /api/articles/{id}", s.handleArticleGet)
-	m.HandleFunc("PUT /api/articles/{id}", s.requireToken(s.handleArticlePut))
-	m.HandleFunc("DELETE /api/articles/{id}", s.requireToken(s.handleArticleDelete))
-	m.HandleFunc("GET /api/articles/{id}/versions", s.handleArticleVersions)
-	m.HandleFunc("GET /api/changes", s.handleChangeList)
-	m.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
-	m.HandleFunc("GET /api/tags", s.handleTagList)
-	m.HandleFunc("POST /api/tags", s.requireToken(s.handleTagCreate))
-	m.HandleFunc("GET /api/tags/{slug}", s.handleTagGet)
-	m.HandleFunc("PATCH /api/tags/{slug}", s.requireToken(s.handleTagUpdate))
-	m.HandleFunc("DELETE /api/tags/{slug}", s.requireToken(s.handleTagDelete))
+	m.api("GET /api/articles", s.handleArticleList)
+	m.api("POST /api/articles", s.requireToken(s.handleArticleCreate))
+	m.api("GET /api/articles/{id}", s.handleArticleGet)
+	m.api("PUT /api/articles/{id}", s.requireToken(s.handleArticlePut))
+	m.api("DELETE /api/articles/{id}", s.requireToken(s.handleArticleDelete))
+	m.api("GET /api/articles/{id}/versions", s.handleArticleVersions)
+	m.api("GET /api/changes", s.handleChangeList)
+	m.api("GET /api/openapi.json", s.handleOpenAPI)
+	m.api("GET /api/tags", s.handleTagList)
+	m.api("POST /api/tags", s.requireToken(s.handleTagCreate))
+	m.api("GET /api/tags/{slug}", s.handleTagGet)
+	m.api("PATCH /api/tags/{slug}", s.requireToken(s.handleTagUpdate))
+	m.api("DELETE /api/tags/{slug}", s.requireToken(s.handleTagDelete))
 	// Sources: all of it needs a token, reads too (last errors can name
 	// intranet hosts).
-	m.HandleFunc("GET /api/sources", s.requireToken(s.handleSourceList))
-	m.HandleFunc("POST /api/sources", s.requireToken(s.handleSourceCreate))
-	m.HandleFunc("GET /api/sources/{id}", s.requireToken(s.handleSourceGet))
-	m.HandleFunc("PATCH /api/sources/{id}", s.requireToken(s.handleSourceUpdate))
-	m.HandleFunc("DELETE /api/sources/{id}", s.requireToken(s.handleSourceDelete))
-	m.HandleFunc("GET /api/subscribers", s.requireToken(s.handleSubscriberList))
-	m.HandleFunc("POST /api/subscribers", s.requireToken(s.handleSubscriberCreate))
-	m.HandleFunc("GET /api/subscribers/{name}", s.requireToken(s.handleSubscriberGet))
-	m.HandleFunc("POST /api/subscribers/{name}/rotate", s.requireToken(s.handleSubscriberRotate))
-	m.HandleFunc("DELETE /api/subscribers/{name}", s.requireToken(s.handleSubscriberRevoke))
+	m.api("GET /api/sources", s.requireToken(s.handleSourceList))
+	m.api("POST /api/sources", s.requireToken(s.handleSourceCreate))
+	m.api("GET /api/sources/{id}", s.requireToken(s.handleSourceGet))
+	m.api("PATCH /api/sources/{id}", s.requireToken(s.handleSourceUpdate))
+	m.api("DELETE /api/sources/{id}", s.requireToken(s.handleSourceDelete))
+	m.api("GET /api/subscribers", s.requireToken(s.handleSubscriberList))
+	m.api("POST /api/subscribers", s.requireToken(s.handleSubscriberCreate))
+	m.api("GET /api/subscribers/{name}", s.requireToken(s.handleSubscriberGet))
+	m.api("POST /api/subscribers/{name}/rotate", s.requireToken(s.handleSubscriberRotate))
+	m.api("DELETE /api/subscribers/{name}", s.requireToken(s.handleSubscriberRevoke))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns.
 type routeTable struct {
+	s        *Server
 	mux      *http.ServeMux
 	patterns []string
 }
@@ -84,6 +87,11 @@ func (t *routeTable) Handle(pattern string, h http.Handler) {
 	t.mux.Handle(pattern, h)
 }
 
-func (t *routeTable) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	t.Handle(pattern, http.HandlerFunc(h))
-}
+// feed registers a route whose errors are answered in plain text.
+func (t *routeTable) feed(pattern string, h handler) { t.Handle(pattern, t.s.adapt(textErrors, h)) }
+
+// page registers a route whose errors are answered with an HTML page.
+func (t *routeTable) page(pattern string, h handler) { t.Handle(pattern, t.s.adapt(pageErrors, h)) }
+
+// api registers a route whose errors are answered in JSON.
+func (t *routeTable) api(pattern string, h handler) { t.Handle(pattern, t.s.adapt(apiErrors, h)) }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"html/template"
@@ -37,7 +36,7 @@ func normalQuery(r *http.Request) string {
 
 // handleSearchPage serves /search?q=: the best matches first, a page at a
 // time, with the search's feeds offered for subscription.
-func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := normalQuery(r)
 	p := &searchPage{
@@ -57,15 +56,13 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) {
 			status = statusOf(err)
 			p.Problem = "This search cannot run: " + ve.Fields[0].String() + "."
 		case err != nil:
-			s.pageError(w, r, err)
-			return
+			return err
 		default:
 			p.Searched = true
 			p.Feeds = s.searchFeedLinks(q)
 			tags, err := s.store.Tags(ctx)
 			if err != nil {
-				s.pageError(w, r, err)
-				return
+				return err
 			}
 			views := s.tagViews(tags)
 			for i := range res.Articles {
@@ -76,15 +73,14 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	if err := searchTemplate.ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.pageError(w, r, err)
-		return
+	body, err := s.executePage(searchTemplate, p)
+	if err != nil {
+		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	// A query that cannot run is answered with the page, but as the error
+	// it is: its status keeps it out of caches (see answer.prepare).
+	s.serveAnswer(w, r, &answer{status: status, policy: publicPage, contentType: htmlType, body: body})
+	return nil
 }
 
 // searchFeedLinks are the autodiscovery links of a search's feeds.
@@ -101,39 +97,32 @@ func (s *Server) searchFeedLinks(q string) []feedLink {
 // handleSearchFeed serves /search/feed.{rss,atom,json}?q=: a saved search
 // as a subscription, newest matches first, cached and validated like a tag
 // feed (?limit= and ?origin= as there).
-func (s *Server) handleSearchFeed(ext string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.serveSearchFeed(w, r, s.publicView(), ext)
+func (s *Server) handleSearchFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, err := s.serveSearchFeed(w, r, s.publicView(), ext)
+		return err
 	}
 }
 
-// serveSearchFeed answers a search feed request for the view v and reports
-// whether it was a 304.
-func (s *Server) serveSearchFeed(w http.ResponseWriter, r *http.Request, v view, ext string) bool {
+// serveSearchFeed answers a search feed request for the view v and returns
+// the status it answered.
+func (s *Server) serveSearchFeed(w http.ResponseWriter, r *http.Request, v view, ext string) (int, error) {
 	q := normalQuery(r)
 	if q == "" {
-		s.textError(w, r, errorf(http.StatusBadRequest, "q is required: the search, as in /search/feed."+ext+"?q=cyber"))
-		return false
+		return 0, refuse(errMalformed, "q is required: the search, as in /search/feed."+ext+"?q=cyber")
 	}
 	fq, err := parseFeedQuery(r.URL.Query())
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
 	fq.page = 1 // a search feed is not paged
-	e, err := s.cache.get(r.Context(), searchKey(v, ext, q, fq), func() (*cachedFeed, error) {
+	e, err := s.cache.get(r.Context(), v.cacheKey(r.URL.Path, "?"+searchParams(q, fq).Encode()), func() (*answer, error) {
 		return s.buildSearchFeed(r.Context(), v, q, formats[ext], fq)
 	})
 	if err != nil {
-		s.textError(w, r, err)
-		return false
+		return 0, err
 	}
-	return serveCached(w, r, e, s.cfg.FeedMaxAge, v.private)
-}
-
-// searchKey is the feed cache's key for a search feed.
-func searchKey(v view, ext, q string, fq feedQuery) string {
-	return v.key() + "\x00search\x00" + ext + "\x00" + q + "\x00" + fq.encode()
+	return e.serve(w, r), nil
 }
 
 // searchParams is the query string of a search feed's self URL.
@@ -149,7 +138,7 @@ func searchParams(q string, fq feedQuery) url.Values {
 }
 
 // buildSearchFeed renders the feed of the search q.
-func (s *Server) buildSearchFeed(ctx context.Context, v view, q string, f format, fq feedQuery) (*cachedFeed, error) {
+func (s *Server) buildSearchFeed(ctx context.Context, v view, q string, f format, fq feedQuery) (*answer, error) {
 	doc := "feed." + f.ext
 	fr, early, err := s.newFrame(ctx, v, "", doc, fq)
 	if fr == nil {

@@ -4,7 +4,7 @@ package web
 
 import (
 	"context"
-	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -23,6 +23,7 @@ type Store interface {
 	ArchivePages(ctx context.Context, tags []string, origin feed.Origin) (pages []int, open int, err error)
 	ArchivePage(ctx context.Context, tags []string, origin feed.Origin, n int) ([]feed.Article, error)
 	UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error)
+	CreateArticle(ctx context.Context, a *feed.Article) error
 	DeleteArticle(ctx context.Context, id string) error
 	Tags(ctx context.Context) ([]feed.Tag, error)
 	TagNames(ctx context.Context) (map[string]string, error)
@@ -73,8 +74,16 @@ type Config struct {
 	// another process (such as "herald ingest"); this process's own writes
 	// are seen at once.
 	StaleAfter time.Duration
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Logger takes what the server has to say, and the access log (a line
+	// per request: info, debug for /static/ and /healthz, error with the
+	// error for a 5xx) unless AccessLog is set.
+	Logger *slog.Logger
+	// AccessLog, when set, takes the access log lines that are not errors,
+	// in the form Logger's handler would give them if it were slog's JSON
+	// handler, at the levels Logger enables: built without slog, for the
+	// cost of answering a cached feed (see logRequest).
+	AccessLog io.Writer
+	Now       func() time.Time
 	// HubURLs are the WebSub hubs feeds advertise: in Link headers all of
 	// them, in the document (rel="hub", JSON Feed "hubs") the first.
 	HubURLs []string
@@ -83,7 +92,7 @@ type Config struct {
 	Hub Hub
 	// CheckSourceURL, when set, refuses source URLs that the poller would
 	// refuse to fetch (a private address, say), so the API can say so at once.
-	CheckSourceURL func(rawURL string) error
+	CheckSourceURL func(ctx context.Context, rawURL string) error
 }
 
 // Server is the http.Handler for everything herald serves.
@@ -93,6 +102,8 @@ type Server struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 	cache *feedCache
+	// cacheControl holds the Cache-Control of each policy.
+	cacheControl [numPolicies][]string
 	// patterns lists every route routes registered, in order: the route
 	// table, for tests to walk.
 	patterns []string
@@ -126,27 +137,30 @@ func New(st Store, cfg Config) *Server {
 	if cfg.BaseURL == nil {
 		cfg.BaseURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
 	}
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
-	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter)
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cacheControl: cacheControls(cfg.FeedMaxAge)}
+	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter, &s.cacheControl)
 	s.routes()
 	return s
 }
 
+// ServeHTTP answers a request and writes its line of the access log.
+//
+// A public feed in the feed cache is answered before routing, by its path:
+// that is its cache key (see view.cacheKey), and a path routes to one
+// handler, the one that built the answer kept under it. Only current 200s
+// are served so, to GET and HEAD without a query or an escaped path; all
+// else, including the first request for a feed, goes through the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
+	if r.URL.RawQuery == "" && r.URL.RawPath == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if a := s.cache.fresh(r.Context(), r.URL.Path, start); a != nil {
+			s.logRequest(r, a.serve(w, r), start, nil)
+			return
+		}
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
-	level := slog.LevelDebug
-	if rec.status >= 500 {
-		level = slog.LevelError
-	} else if !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/healthz" {
-		level = slog.LevelInfo
-	}
-	if !s.log.Enabled(r.Context(), level) {
-		return
-	}
-	s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", redactToken(r.URL.Path)),
-		slog.Int("status", rec.status), slog.Duration("duration", s.cfg.Now().Sub(start)), slog.String("ua", r.UserAgent()))
+	s.logRequest(r, rec.status, start, rec.err)
 }
 
 // redactToken hides the subscriber token of a /s/{token}/... path, which is
@@ -160,10 +174,12 @@ func redactToken(path string) string {
 	return "/s/REDACTED/" + after
 }
 
-// statusRecorder remembers the status a handler wrote, for the access log.
+// statusRecorder remembers the status a handler wrote, and the error it
+// answered (see Server.adapt), for the access log.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	err    error
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -195,62 +211,9 @@ func (s *Server) invalidate() {
 	}
 }
 
-// Errors. One table maps the kinds of feed errors to HTTP statuses.
-
-// httpError carries a status and a message that is safe to show.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func errorf(status int, msg string) error { return &httpError{status: status, msg: msg} }
-
-// statusOf maps an error to its HTTP status.
-func statusOf(err error) int {
-	var he *httpError
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &he):
-		return he.status
-	case errors.As(err, &mbe):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, feed.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, feed.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, feed.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, feed.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, context.Canceled):
-		return 499 // the client went away; nobody reads this
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
-// publicMessage is what a client may read about err: nothing internal for
-// a 5xx.
-func publicMessage(err error, status int) string {
-	if status >= 500 {
-		return http.StatusText(status)
-	}
-	var he *httpError
-	if errors.As(err, &he) {
-		return he.msg
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return "request body is too large"
-	}
-	return err.Error()
-}
-
-// logError logs a server-side failure once, at the edge.
-func (s *Server) logError(r *http.Request, err error, status int) {
-	if status >= 500 && status != 499 {
-		s.log.ErrorContext(r.Context(), "handler failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-}
+// The media types of herald's own documents; feeds have theirs in formats.
+const (
+	textType = "text/plain; charset=utf-8"
+	htmlType = "text/html; charset=utf-8"
+	jsonType = "application/json; charset=utf-8"
+)

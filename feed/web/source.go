@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -88,11 +89,11 @@ func (in *sourceInput) apply(s *feed.Source) {
 }
 
 // checkSourceURL refuses a URL the configured check refuses, as the url field.
-func (s *Server) checkSourceURL(raw string) error {
+func (s *Server) checkSourceURL(ctx context.Context, raw string) error {
 	if s.cfg.CheckSourceURL == nil {
 		return nil
 	}
-	if err := s.cfg.CheckSourceURL(raw); err != nil {
+	if err := s.cfg.CheckSourceURL(ctx, raw); err != nil {
 		return feed.Invalid("url", "%v", err)
 	}
 	return nil
@@ -107,40 +108,38 @@ func sourceID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) handleSourceList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSourceList(w http.ResponseWriter, r *http.Request) error {
 	srcs, err := s.store.Sources(r.Context())
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	out := make([]sourceJSON, len(srcs))
 	for i := range srcs {
 		out[i] = showSource(&srcs[i])
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"sources": out})
+	s.writeJSON(w, http.StatusOK, noStore, map[string]any{"sources": out})
+	return nil
 }
 
-func (s *Server) handleSourceGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSourceGet(w http.ResponseWriter, r *http.Request) error {
 	id, err := sourceID(r)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	src, err := s.store.Source(r.Context(), id)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, showSource(src))
+	s.writeJSON(w, http.StatusOK, noStore, showSource(src))
+	return nil
 }
 
 // handleSourceCreate adds a source. The poller fetches it at its next look
 // for due sources.
-func (s *Server) handleSourceCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSourceCreate(w http.ResponseWriter, r *http.Request) error {
 	var in sourceInput
 	if err := decodeJSON(w, r, &in); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	src := feed.Source{Enabled: true}
 	in.apply(&src)
@@ -150,61 +149,62 @@ func (s *Server) handleSourceCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := src.Validate(); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	if err := s.checkSourceURL(src.URL); err != nil {
-		s.jsonError(w, r, err)
-		return
+	if err := s.checkSourceURL(r.Context(), src.URL); err != nil {
+		return err
 	}
 	created, err := s.store.CreateSource(r.Context(), src)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	path := "/api/sources/" + strconv.FormatInt(created.ID, 10)
 	w.Header().Set("Location", s.abs(path))
-	s.writeJSON(w, http.StatusCreated, showSource(created))
+	s.writeJSON(w, http.StatusCreated, noStore, showSource(created))
+	return nil
 }
 
 // handleSourceUpdate changes the fields of a source that the body names. A
 // new URL starts the source afresh: no validators, due at once.
-func (s *Server) handleSourceUpdate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSourceUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := sourceID(r)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	var in sourceInput
 	if err := decodeJSON(w, r, &in); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
+	}
+	// A new URL is checked before the transaction, which the check's DNS
+	// lookup must not hold open; its verdict counts if the URL changes.
+	var refused error
+	if in.URL != nil {
+		refused = s.checkSourceURL(r.Context(), strings.TrimSpace(*in.URL))
 	}
 	src, err := s.store.UpdateSource(r.Context(), id, func(src *feed.Source) error {
 		old := src.URL
 		in.apply(src)
 		if src.URL != old {
-			return s.checkSourceURL(src.URL)
+			return refused
 		}
 		return nil
 	})
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, showSource(src))
+	s.writeJSON(w, http.StatusOK, noStore, showSource(src))
+	return nil
 }
 
 // handleSourceDelete removes a source. Its articles stay published.
-func (s *Server) handleSourceDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSourceDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := sourceID(r)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	if err := s.store.DeleteSource(r.Context(), id); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -24,7 +25,7 @@ type apiSource struct {
 
 func TestSourceAPI(t *testing.T) {
 	f := newFixtureWith(t, func(c *web.Config) {
-		c.CheckSourceURL = func(raw string) error {
+		c.CheckSourceURL = func(_ context.Context, raw string) error {
 			if strings.Contains(raw, "//10.") {
 				return errors.New("refusing to connect to a private address")
 			}

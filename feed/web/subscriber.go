@@ -19,28 +19,25 @@ import (
 // feed reader; responses are Cache-Control: private, so no shared cache
 // keeps one subscriber's full text for another.
 
-// subscriberAuth resolves the token in the path. It answers the request
-// itself (403, 429) and returns nil when the request may not go on.
-func (s *Server) subscriberAuth(w http.ResponseWriter, r *http.Request) *feed.Subscriber {
+// subscriberAuth resolves the token in the path and spends one request of
+// its rate. It refuses an unknown or revoked token (403) and a request over
+// the rate (429, with Retry-After).
+func (s *Server) subscriberAuth(r *http.Request) (*feed.Subscriber, error) {
 	secret := r.PathValue("token")
 	sub, err := s.store.SubscriberByToken(r.Context(), feed.HashToken(secret))
 	switch {
 	case errors.Is(err, feed.ErrNotFound):
-		s.textError(w, r, errorf(http.StatusForbidden, "this feed token is not known; ask the newsroom for a new feed address"))
-		return nil
+		return nil, refuse(errForbidden, "this feed token is not known; ask the newsroom for a new feed address")
 	case err != nil:
-		s.textError(w, r, err)
-		return nil
+		return nil, err
 	case !sub.Revoked.IsZero():
-		s.textError(w, r, errorf(http.StatusForbidden, "this feed token has been revoked"))
-		return nil
+		return nil, refuse(errForbidden, "this feed token has been revoked")
 	}
 	if wait := s.limits.take(sub.ID, sub.RatePerMinute, s.cfg.Now()); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.textError(w, r, errorf(http.StatusTooManyRequests, fmt.Sprintf("this feed token is limited to %d requests a minute", sub.RatePerMinute)))
-		return nil
+		return nil, refuse(errTooManyRequests, fmt.Sprintf("this feed token is limited to %d requests a minute", sub.RatePerMinute)).
+			with("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
-	return sub
+	return sub, nil
 }
 
 // subscriberView is how a subscriber's feeds are rendered.
@@ -50,67 +47,73 @@ func subscriberView(secret string, sub *feed.Subscriber) view {
 
 // handleSubscriberFeed serves /s/{token}/feed.{ext} and
 // /s/{token}/tags/{slugs}/feed.{ext}.
-func (s *Server) handleSubscriberFeed(ext string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sub := s.subscriberAuth(w, r)
-		if sub == nil || !s.subscriberMayRead(w, r, sub) {
-			return
+func (s *Server) handleSubscriberFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		sub, err := s.subscriberAuth(r)
+		if err != nil {
+			return err
 		}
-		notModified := s.serveFeed(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"), ext)
-		s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+		if err := s.subscriberMayRead(r, sub); err != nil {
+			return err
+		}
+		status, err := s.serveFeed(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"), ext)
+		s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+		return err
 	}
 }
 
 // handleSubscriberSearchFeed serves /s/{token}/search/feed.{ext}?q=: a saved
 // search with what the plan allows. A search spans every tag, so a token
 // limited to some tags has none.
-func (s *Server) handleSubscriberSearchFeed(ext string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sub := s.subscriberAuth(w, r)
-		if sub == nil {
-			return
+func (s *Server) handleSubscriberSearchFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		sub, err := s.subscriberAuth(r)
+		if err != nil {
+			return err
 		}
 		if len(sub.Tags) > 0 {
-			s.textError(w, r, errorf(http.StatusForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+"; search feeds span every tag"))
-			return
+			return refuse(errForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+"; search feeds span every tag")
 		}
-		notModified := s.serveSearchFeed(w, r, subscriberView(r.PathValue("token"), sub), ext)
-		s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+		status, err := s.serveSearchFeed(w, r, subscriberView(r.PathValue("token"), sub), ext)
+		s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+		return err
 	}
 }
 
 // handleSubscriberArchive serves the archive documents under /s/{token}/.
-func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request) {
-	sub := s.subscriberAuth(w, r)
-	if sub == nil || !s.subscriberMayRead(w, r, sub) {
-		return
+func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.subscriberAuth(r)
+	if err != nil {
+		return err
 	}
-	notModified := s.serveArchive(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"))
-	s.usage.record(sub.ID, notModified, r.UserAgent(), s.cfg.Now())
+	if err := s.subscriberMayRead(r, sub); err != nil {
+		return err
+	}
+	status, err := s.serveArchive(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"))
+	s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+	return err
 }
 
 // subscriberMayRead checks the feed's tags against the subscriber's plan.
-func (s *Server) subscriberMayRead(w http.ResponseWriter, r *http.Request, sub *feed.Subscriber) bool {
+func (s *Server) subscriberMayRead(r *http.Request, sub *feed.Subscriber) error {
 	var slugs []string
 	if raw := r.PathValue("slugs"); raw != "" {
 		tags, _, err := s.resolveTags(r.Context(), raw)
 		if err != nil {
 			if !errors.Is(err, feed.ErrNotFound) {
-				s.textError(w, r, err)
-				return false
+				return err
 			}
-			return true // the feed handler answers 404 with the list of tags
+			return nil // the feed handler answers 404 with the list of tags
 		}
 		for _, t := range tags {
 			slugs = append(slugs, t.Slug)
 		}
 	}
 	if sub.Allows(slugs) {
-		return true
+		return nil
 	}
-	s.textError(w, r, errorf(http.StatusForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+
-		": use /s/{token}/tags/"+sub.Tags[0]+"/feed.atom"))
-	return false
+	return refuse(errForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+
+		": use /s/{token}/tags/"+sub.Tags[0]+"/feed.atom")
 }
 
 // rateLimits keeps one token bucket per subscriber, in memory.
@@ -242,25 +245,25 @@ func (s *Server) created(sub *feed.Subscriber, secret string) subscriberCreated 
 	return subscriberCreated{Subscriber: sub, Token: secret, FeedURL: s.abs(path)}
 }
 
-func (s *Server) handleSubscriberList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSubscriberList(w http.ResponseWriter, r *http.Request) error {
 	subs, err := s.store.Subscribers(r.Context())
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"subscribers": nonNil(subs)})
+	s.writeJSON(w, http.StatusOK, noStore, map[string]any{"subscribers": nonNil(subs)})
+	return nil
 }
 
-func (s *Server) handleSubscriberGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSubscriberGet(w http.ResponseWriter, r *http.Request) error {
 	sub, err := s.store.Subscriber(r.Context(), r.PathValue("name"))
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, sub)
+	s.writeJSON(w, http.StatusOK, noStore, sub)
+	return nil
 }
 
-func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Name          string    `json:"name"`
 		Plan          feed.Plan `json:"plan"`
@@ -269,8 +272,7 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 		Attribution   bool      `json:"attribution"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	sub := &feed.Subscriber{Name: in.Name, Plan: in.Plan, Tags: in.Tags, RatePerMinute: in.RatePerMinute, Attribution: in.Attribution}
 	if sub.Plan == "" {
@@ -278,32 +280,31 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 	}
 	secret, hash := feed.NewFeedToken()
 	if err := s.store.CreateSubscriber(r.Context(), sub, hash); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", s.abs("/api/subscribers/"+sub.Name))
-	s.writeJSON(w, http.StatusCreated, s.created(sub, secret))
+	s.writeJSON(w, http.StatusCreated, noStore, s.created(sub, secret))
+	return nil
 }
 
-func (s *Server) handleSubscriberRotate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSubscriberRotate(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	secret, hash := feed.NewFeedToken()
 	if err := s.store.RotateSubscriber(r.Context(), name, hash); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	sub, err := s.store.Subscriber(r.Context(), name)
 	if err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
-	s.writeJSON(w, http.StatusOK, s.created(sub, secret))
+	s.writeJSON(w, http.StatusOK, noStore, s.created(sub, secret))
+	return nil
 }
 
-func (s *Server) handleSubscriberRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSubscriberRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.RevokeSubscriber(r.Context(), r.PathValue("name")); err != nil {
-		s.jsonError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

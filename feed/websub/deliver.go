@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,7 +17,7 @@ import (
 	"time"
 
 	"herald/feed"
-	"herald/feed/aggregate"
+	"herald/feed/guard"
 )
 
 // maxAnswer caps what is read of a callback's answer. Past it the rest is
@@ -27,21 +26,11 @@ import (
 const maxAnswer = 64 << 10
 
 // newClient returns the client that talks to callbacks: every connection
-// passes guard, redirects are not followed (a callback that moved is one
-// that failed), and no proxy stands between (the guard would see only the
-// proxy's address).
-func newClient(guard aggregate.Guard, workers int, timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: guard.Control}
+// passes p (guard.Policy.Transport), and redirects are not followed (a
+// callback that moved is one that failed).
+func newClient(p guard.Policy, workers int, timeout time.Duration) *http.Client {
 	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         dialer.DialContext,
-			ForceAttemptHTTP2:   true,
-			TLSHandshakeTimeout: timeout,
-			MaxIdleConns:        100,
-			MaxIdleConnsPerHost: workers,
-			IdleConnTimeout:     90 * time.Second,
-		},
+		Transport:     p.Transport(timeout, workers),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
@@ -222,9 +211,9 @@ func drain(resp *http.Response) {
 // log: the guard's refusal and timeouts in plain words, without the method
 // and URL that the log has already.
 func describe(err error) error {
-	var blocked *aggregate.BlockedError
+	var blocked *guard.BlockedError
 	if errors.As(err, &blocked) {
-		return fmt.Errorf("refused to connect to %s: a %s address, not a public one", blocked.Addr, blocked.Class)
+		return fmt.Errorf("refused to connect to %s (%s): not a public address", blocked.Addr, blocked.Class)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New("no answer in time")

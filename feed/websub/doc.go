@@ -28,7 +28,8 @@
 //     the subscription's log (herald hub list).
 //
 // Every connection to a callback, for verification or delivery, passes the
-// same address guard as feed sources (aggregate.Guard), at connect time, so
+// same address guard as feed sources (guard.Policy), at connect time, so
 // that a callback cannot point herald at its own machine or network, however
-// its name resolves later.
+// its name resolves later; Request applies the same policy to the callback
+// when it is asked for, so that the subscriber hears at once.
 package websub

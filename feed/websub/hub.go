@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"herald/feed"
-	"herald/feed/aggregate"
+	"herald/feed/guard"
 )
 
 // Defaults for Options fields left zero.
@@ -72,9 +69,10 @@ type Options struct {
 	// URL is the hub's public address, named in the Link header of every
 	// delivery.
 	URL string
-	// Guard decides which addresses a callback may connect to, checked at
-	// every connection. The zero value allows public addresses only.
-	Guard aggregate.Guard
+	// Guard decides which addresses a callback may connect to, checked when
+	// a subscription is asked for and at every connection. The zero value
+	// allows public addresses only.
+	Guard guard.Policy
 	// Workers bounds the verifications and deliveries under way at once
 	// (default 16).
 	Workers int
@@ -106,13 +104,12 @@ type Options struct {
 // requests; Run verifies them and delivers content until its context ends.
 // A Hub is safe for concurrent use.
 type Hub struct {
-	store    Store
-	opt      Options
-	log      *slog.Logger
-	client   *http.Client // guarded: to callbacks
-	pinger   *http.Client // to the external hub
-	resolver *net.Resolver
-	running  atomic.Bool
+	store   Store
+	opt     Options
+	log     *slog.Logger
+	client  *http.Client // guarded: to callbacks
+	pinger  *http.Client // to the external hub
+	running atomic.Bool
 
 	wake  chan struct{} // a pass is wanted now; holds at most one
 	queue chan subKey   // verifications waiting, by key into pending
@@ -163,7 +160,6 @@ func New(st Store, o Options) *Hub {
 		log:      o.Logger,
 		client:   newClient(o.Guard, o.Workers, o.Timeout),
 		pinger:   &http.Client{},
-		resolver: net.DefaultResolver,
 		wake:     make(chan struct{}, 1),
 		queue:    make(chan subKey, o.MaxPending),
 		pending:  map[subKey]Request{},
@@ -189,8 +185,9 @@ func (h *Hub) Notify() {
 // same topic and callback replaces one still waiting. A publish ping makes
 // the hub look for changes now.
 //
-// Errors: a *feed.ValidationError for bad fields or a callback whose host
-// has only addresses the guard refuses; ErrBusy when too many requests wait.
+// Errors: a *feed.ValidationError for bad fields, a callback whose host the
+// guard refuses or has an address it refuses, or a callback whose host does
+// not resolve; ErrBusy when too many requests wait.
 func (h *Hub) Request(ctx context.Context, r Request) error {
 	if err := r.validate(); err != nil {
 		return err
@@ -218,43 +215,29 @@ func (h *Hub) Request(ctx context.Context, r Request) error {
 	}
 }
 
-// checkCallback refuses, at once, a callback whose host has no address the
-// guard allows, so that the subscriber hears why. It is a courtesy: what
-// protects herald is the guard's check at every connection, which also
-// catches a name that resolves elsewhere later.
+// checkCallback refuses, at once, a callback the guard refuses (its host,
+// or any address the host resolves to) or whose host does not resolve, so
+// that the subscriber hears why. It is a courtesy: what protects herald is
+// the guard's check at every connection, which also catches a name that
+// resolves elsewhere later.
 func (h *Hub) checkCallback(ctx context.Context, raw string) error {
-	if h.opt.Guard.AllowPrivate {
+	ctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
+	defer cancel()
+	err := h.opt.Guard.CheckURL(ctx, raw)
+	var (
+		blocked    *guard.BlockedError
+		unresolved *guard.LookupError
+	)
+	switch {
+	case err == nil:
 		return nil
+	case errors.As(err, &blocked):
+		return feed.Invalid("hub.callback", "%v; this hub calls back public addresses only", blocked)
+	case errors.As(err, &unresolved):
+		// Nobody could be reached there to verify the intent.
+		return feed.Invalid("hub.callback", "host %s does not resolve", unresolved.Host)
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return feed.Invalid("hub.callback", "must be an absolute http or https URL")
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	p, _ := strconv.ParseUint(port, 10, 16)
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
-		addrs = []netip.Addr{a}
-	} else {
-		ctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
-		defer cancel()
-		addrs, err = h.resolver.LookupNetIP(ctx, "ip", u.Hostname())
-		if err != nil || len(addrs) == 0 {
-			return feed.Invalid("hub.callback", "host %s does not resolve", u.Hostname())
-		}
-	}
-	var blocked *aggregate.BlockedError
-	for _, a := range addrs {
-		err := h.opt.Guard.Check(netip.AddrPortFrom(a, uint16(p)))
-		if err == nil {
-			return nil
-		}
-		errors.As(err, &blocked)
-	}
-	return feed.Invalid("hub.callback", "%s is a %s address; this hub calls back public addresses only", blocked.Addr, blocked.Class)
+	return feed.Invalid("hub.callback", "%v", err)
 }
 
 // Run verifies the requests that Request queues and delivers each change of

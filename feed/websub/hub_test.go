@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"herald/feed"
-	"herald/feed/aggregate"
+	"herald/feed/guard"
 )
 
 const (
@@ -387,4 +387,4 @@ func TestRequestQueue(t *testing.T) {
 }
 
 // guardOff lets the hub call any address: the fake network has none.
-var guardOff = aggregate.Guard{AllowPrivate: true}
+var guardOff = guard.Policy{AllowPrivate: true}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"herald/feed"
-	"herald/feed/aggregate"
+	"herald/feed/guard"
 	"herald/feed/rule"
 	"herald/feed/web"
 	"herald/feed/websub"
@@ -46,7 +46,7 @@ func newSite(tb testing.TB, o websub.Options) *site {
 	tb.Cleanup(s.srv.Close)
 	base, _ := url.Parse(s.srv.URL)
 	o.URL = s.srv.URL + "/websub"
-	o.Guard = aggregate.Guard{AllowPrivate: true} // the subscribers are on loopback
+	o.Guard = guard.Policy{AllowPrivate: true} // the subscribers are on loopback
 	s.hub = websub.New(db, o)
 	s.web = web.New(db, web.Config{BaseURL: base, StaleAfter: time.Nanosecond, Hub: s.hub, HubURLs: []string{o.URL}})
 	s.srv.Config.Handler = s.web

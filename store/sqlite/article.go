@@ -193,6 +193,46 @@ func (db *DB) UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, 
 	return changes[0], nil
 }
 
+// CreateArticle stores a new article, filling in what UpsertArticle does
+// (GUID, Slug, Updated, the tags as stored), in one transaction: of two
+// creations of one ID, however close, exactly one succeeds.
+// Errors: feed.ErrConflict when an article with a's ID exists; a
+// *feed.ValidationError for bad fields.
+func (db *DB) CreateArticle(ctx context.Context, a *feed.Article) error {
+	created := *a
+	if created.Origin == "" {
+		created.Origin = feed.OriginOwn
+	}
+	if err := created.Validate(); err != nil {
+		return fmt.Errorf("create article %s: %w", a.ID, err)
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// The write transaction is immediate: no other writer can store
+		// the ID between this look and the insert.
+		var seq int64
+		err := tx.QueryRowContext(ctx, `SELECT seq FROM articles WHERE id = ?`, created.ID).Scan(&seq)
+		if err == nil {
+			return feed.ErrConflict
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		w := &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now()}
+		if _, err := w.upsert(ctx, &created); err != nil {
+			return err
+		}
+		return bump(ctx, tx)
+	})
+	if isUnique(err) {
+		err = feed.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("create article %s: %w", a.ID, err)
+	}
+	*a = created
+	return nil
+}
+
 type articleWriter struct {
 	db   *DB
 	tx   *sql.Tx

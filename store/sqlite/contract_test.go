@@ -10,16 +10,23 @@ import (
 	"herald/store/storetest"
 )
 
-// TestContract runs the behaviour every store engine must show against an
-// SQLite file in a temporary folder.
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(tb testing.TB, opt store.Options) store.DB {
+// engine opens SQLite files in temporary folders for the contract suite.
+var engine = storetest.Opener{
+	Create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "herald.db") },
+	Open: func(tb testing.TB, path string, opt store.Options) store.DB {
 		tb.Helper()
-		db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "herald.db"), sqlite.Options(opt))
+		db, err := sqlite.Open(context.Background(), path, sqlite.Options(opt))
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { db.Close() })
 		return db
-	})
+	},
+	SetRankWindow: sqlite.SetRankWindow,
+}
+
+// TestContract runs the behaviour every store engine must show against
+// SQLite files.
+func TestContract(t *testing.T) {
+	storetest.Run(t, engine)
 }

@@ -1,6 +1,7 @@
 // Package storetest holds what tests need of a store: Open, the one way tests
-// outside package store get a fresh database, and the contract suite (Run)
-// that every engine must pass.
+// outside package store get a fresh database, the contract suite (Run) that
+// every engine must pass, and the search benchmark (BenchmarkSearch) that
+// every engine runs.
 package storetest
 
 import (

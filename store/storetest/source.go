@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -9,8 +9,21 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/store"
 )
 
+func (c *contract) testSources(t *testing.T) {
+	t.Run("CreateReadUpdate", c.testSourceCreateReadUpdate)
+	t.Run("CreateStoresAsGiven", c.testSourceCreateStoresAsGiven)
+	t.Run("EnableAndDue", c.testSourceEnableAndDue)
+	t.Run("RecordPoll", c.testRecordPoll)
+	t.Run("RecordPollRaces", c.testRecordPollRaces)
+	t.Run("PollStateKept", c.testSourcePollStateKept)
+	t.Run("ItemsBySource", c.testSourceItems)
+	t.Run("DeleteKeepsArticles", c.testDeleteSourceKeepsArticles)
+}
+
+// newSource is an enabled source of the feed at url, with tags.
 func newSource(url string, tags ...string) feed.Source {
 	return feed.Source{URL: url, Name: "Agency", Tags: tags, Enabled: true}
 }
@@ -44,14 +57,14 @@ func externalArticle(src *feed.Source, guid, title string, published, fetched ti
 	}
 }
 
-func TestSourceCreateReadUpdate(t *testing.T) {
+func (c *contract) testSourceCreateReadUpdate(t *testing.T) {
 	ctx := context.Background()
-	db, clk := openTest(t, Options{})
+	db, clk := c.openClocked(t, store.Options{})
 	src, err := db.CreateSource(ctx, newSource("https://agency.example/feed", "cyber", "cyber", "asia"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if src.ID == 0 || !src.Created.Equal(clk.t) || !slices.Equal(src.Tags, []string{"cyber", "asia"}) {
+	if src.ID == 0 || !src.Created.Equal(clk.T) || !slices.Equal(src.Tags, []string{"cyber", "asia"}) {
 		t.Errorf("created: got %+v, want an id, created now, tags without repeats", src)
 	}
 	if _, err := db.CreateSource(ctx, newSource("https://agency.example/feed")); !errors.Is(err, feed.ErrConflict) {
@@ -77,7 +90,7 @@ func TestSourceCreateReadUpdate(t *testing.T) {
 
 	// Give it some poll state, then change what a person sets.
 	polled := *got
-	polled.ETag, polled.LastModified, polled.LastAttempt, polled.NextFetch = `"v1"`, "Mon, 01 Jan 2024 00:00:00 GMT", clk.t, clk.t.Add(time.Hour)
+	polled.ETag, polled.LastModified, polled.LastAttempt, polled.NextFetch = `"v1"`, "Mon, 01 Jan 2024 00:00:00 GMT", clk.T, clk.T.Add(time.Hour)
 	polled.ConsecutiveErrors, polled.LastError, polled.LastStatus = 2, "500 Internal Server Error", 500
 	polled.Hint = 90 * time.Minute
 	if _, err := db.RecordPoll(ctx, polled.URL, polled, nil); err != nil {
@@ -95,7 +108,7 @@ func TestSourceCreateReadUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if upd.Name != "State Department" || !slices.Equal(upd.Tags, []string{"diplomacy"}) || upd.Every != 2*time.Hour ||
-		upd.ETag != `"v1"` || upd.ConsecutiveErrors != 2 || !upd.NextFetch.Equal(clk.t.Add(time.Hour)) {
+		upd.ETag != `"v1"` || upd.ConsecutiveErrors != 2 || !upd.NextFetch.Equal(clk.T.Add(time.Hour)) {
 		t.Errorf("update: got %+v, want the new name, tags and interval and the poll state kept", upd)
 	}
 	// A new URL starts afresh.
@@ -136,10 +149,10 @@ func TestSourceCreateReadUpdate(t *testing.T) {
 	}
 }
 
-func TestSourceEnableAndDue(t *testing.T) {
+func (c *contract) testSourceEnableAndDue(t *testing.T) {
 	ctx := context.Background()
-	db, clk := openTest(t, Options{})
-	now := clk.t
+	db, clk := c.openClocked(t, store.Options{})
+	now := clk.T
 	var ids []int64
 	for i, next := range []time.Duration{30 * time.Minute, -time.Hour, 0, -time.Minute} {
 		s, err := db.CreateSource(ctx, newSource(fmt.Sprintf("https://agency.example/%d", i)))
@@ -193,15 +206,15 @@ func TestSourceEnableAndDue(t *testing.T) {
 	}
 }
 
-func TestRecordPoll(t *testing.T) {
+func (c *contract) testRecordPoll(t *testing.T) {
 	ctx := context.Background()
-	db, clk := openTest(t, Options{})
+	db, clk := c.openClocked(t, store.Options{})
 	src, err := db.CreateSource(ctx, newSource("https://agency.example/feed", "external"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dated := time.Date(2026, 10, 30, 9, 0, 0, 0, time.UTC)
-	fetched := clk.t
+	fetched := clk.T
 	poll := func(at time.Time, arts ...feed.Article) ([]feed.Change, error) {
 		t.Helper()
 		s := *src
@@ -236,8 +249,8 @@ func TestRecordPoll(t *testing.T) {
 
 	// The same items an hour later: nothing changes, though the undated one
 	// is dated by the new fetch.
-	clk.t = clk.t.Add(time.Hour)
-	later := clk.t
+	clk.Add(time.Hour)
+	later := clk.T
 	changes, err = poll(later,
 		externalArticle(src, "one", "First release", dated, later),
 		externalArticle(src, "two", "Undated release", time.Time{}, later))
@@ -287,14 +300,14 @@ func TestRecordPoll(t *testing.T) {
 	}
 }
 
-func TestRecordPollRaces(t *testing.T) {
+func (c *contract) testRecordPollRaces(t *testing.T) {
 	ctx := context.Background()
-	db, clk := openTest(t, Options{})
+	db, clk := c.openClocked(t, store.Options{})
 	src, err := db.CreateSource(ctx, newSource("https://agency.example/feed"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	art := externalArticle(src, "one", "One", clk.t, clk.t)
+	art := externalArticle(src, "one", "One", clk.T, clk.T)
 
 	// Disabled while the poll ran: a successful poll does not enable it.
 	if _, err := db.SetSourceEnabled(ctx, src.ID, false); err != nil {
@@ -361,14 +374,14 @@ func TestRecordPollRaces(t *testing.T) {
 	}
 }
 
-func TestDeleteSourceKeepsArticles(t *testing.T) {
+func (c *contract) testDeleteSourceKeepsArticles(t *testing.T) {
 	ctx := context.Background()
-	db, clk := openTest(t, Options{})
+	db, clk := c.openClocked(t, store.Options{})
 	src, err := db.CreateSource(ctx, newSource("https://agency.example/feed"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	art := externalArticle(src, "one", "One", clk.t, clk.t)
+	art := externalArticle(src, "one", "One", clk.T, clk.T)
 	if _, err := db.RecordPoll(ctx, src.URL, *src, []feed.Article{art}); err != nil {
 		t.Fatal(err)
 	}
@@ -402,5 +415,134 @@ func TestDeleteSourceKeepsArticles(t *testing.T) {
 	}
 	if s, _ := db.Source(ctx, again.ID); s.Items != 0 {
 		t.Errorf("new source's items: got %d, want 0", s.Items)
+	}
+}
+
+// testSourceCreateStoresAsGiven checks that a new source keeps what a
+// person set, Enabled included, drops any poll state it was given, and is
+// due at once if enabled.
+func (c *contract) testSourceCreateStoresAsGiven(t *testing.T) {
+	ctx := context.Background()
+	db, clk := c.openClocked(t, store.Options{})
+	off := newSource("https://agency.example/off", "alpha")
+	off.Enabled, off.UseCategories, off.Every = false, true, 2*time.Hour
+	off.ETag, off.LastStatus, off.ConsecutiveErrors, off.NextFetch = `"given"`, 500, 3, clk.T.Add(time.Hour)
+	s, err := db.CreateSource(ctx, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Source(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Enabled || !got.UseCategories || got.Every != 2*time.Hour || got.Name != "Agency" || !slices.Equal(got.Tags, []string{"alpha"}) {
+		t.Errorf("stored: got %+v, want it disabled, with categories, every 2h", got)
+	}
+	if got.ETag != "" || got.LastStatus != 0 || got.ConsecutiveErrors != 0 || !got.NextFetch.IsZero() || !got.LastAttempt.IsZero() {
+		t.Errorf("poll state of a new source: got %+v, want none", got)
+	}
+	on, err := db.CreateSource(ctx, newSource("https://agency.example/on"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.DueSources(ctx, clk.T, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].ID != on.ID || due[0].URL != on.URL {
+		t.Errorf("due: got %+v, want the enabled new source only", due)
+	}
+	// Enabling the other makes it due at once.
+	if _, err := db.SetSourceEnabled(ctx, s.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.DueSources(ctx, clk.T, 0); len(due) != 2 {
+		t.Errorf("due after enabling: got %+v, want both", due)
+	}
+}
+
+// testSourcePollStateKept checks that the poll state RecordPoll writes (a
+// pending redirect, the feed's hint, validators) survives a person's edit
+// of the source, and that a new URL clears the redirect and validators.
+func (c *contract) testSourcePollStateKept(t *testing.T) {
+	ctx := context.Background()
+	db, clk := c.openClocked(t, store.Options{})
+	src, err := db.CreateSource(ctx, newSource("https://agency.example/feed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	polled := *src
+	polled.PendingURL, polled.PendingCount = "https://agency.example/moved", 2
+	polled.ETag, polled.LastModified, polled.Hint = `"e1"`, "Mon, 02 Nov 2026 00:00:00 GMT", time.Hour
+	polled.LastAttempt, polled.LastSuccess, polled.LastStatus, polled.NextFetch = clk.T, clk.T, 301, clk.T.Add(time.Hour)
+	if _, err := db.RecordPoll(ctx, src.URL, polled, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Source(ctx, src.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != src.URL || got.PendingURL != polled.PendingURL || got.PendingCount != 2 || got.ETag != `"e1"` ||
+		got.LastModified != polled.LastModified || got.Hint != time.Hour || got.LastStatus != 301 ||
+		!got.LastAttempt.Equal(clk.T) || !got.LastSuccess.Equal(clk.T) || !got.NextFetch.Equal(clk.T.Add(time.Hour)) {
+		t.Errorf("after a poll: got %+v, want the poll state of %+v", got, polled)
+	}
+	renamed, err := db.UpdateSource(ctx, src.ID, func(s *feed.Source) error { s.Name = "Agency press"; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renamed.PendingURL != polled.PendingURL || renamed.PendingCount != 2 || renamed.ETag != `"e1"` || renamed.Hint != time.Hour {
+		t.Errorf("after a new name: got %+v, want the poll state kept", renamed)
+	}
+	moved, err := db.UpdateSource(ctx, src.ID, func(s *feed.Source) error { s.URL = "https://agency.example/v2"; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.PendingURL != "" || moved.PendingCount != 0 || moved.ETag != "" || moved.LastModified != "" {
+		t.Errorf("after a new URL: got %+v, want no pending redirect and no validators", moved)
+	}
+	if reread, _ := db.Source(ctx, src.ID); reread.PendingURL != "" || reread.ETag != "" || reread.URL != moved.URL {
+		t.Errorf("stored after a new URL: got %+v", reread)
+	}
+}
+
+// testSourceItems checks that each source counts its own articles, and
+// that a listing by source holds them.
+func (c *contract) testSourceItems(t *testing.T) {
+	ctx := context.Background()
+	db, clk := c.openClocked(t, store.Options{})
+	one, err := db.CreateSource(ctx, newSource("https://one.example/feed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := db.CreateSource(ctx, newSource("https://two.example/feed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct {
+		src   *feed.Source
+		guids []string
+	}{{one, []string{"a", "b", "c"}}, {two, []string{"a"}}} {
+		var arts []feed.Article
+		for _, g := range p.guids {
+			arts = append(arts, externalArticle(p.src, g, "Item "+g, clk.T, clk.T))
+		}
+		if _, err := db.RecordPoll(ctx, p.src.URL, *p.src, arts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != one.ID || list[0].Items != 3 || list[1].ID != two.ID || list[1].Items != 1 {
+		t.Errorf("sources: got %+v, want %d with 3 items, %d with 1", list, one.ID, two.ID)
+	}
+	got := ids(t, db, feed.ArticleFilter{Source: two.ID})
+	if want := []string{fmt.Sprintf("src%d-a", two.ID)}; !slices.Equal(got, want) {
+		t.Errorf("articles of source %d: got %q, want %q", two.ID, got, want)
+	}
+	if n := len(ids(t, db, feed.ArticleFilter{Source: one.ID})); n != 3 {
+		t.Errorf("articles of source %d: got %d, want 3", one.ID, n)
 	}
 }

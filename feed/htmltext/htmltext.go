@@ -1,4 +1,9 @@
-package rule
+// Package htmltext reads the text of HTML the one way herald reads it
+// everywhere (tag rules, the search index, summaries and titles): one walker
+// with one table of the elements whose text is not article text and of the
+// elements that end a run of text, and one classifier of the characters
+// that words are made of.
+package htmltext
 
 import (
 	"strings"
@@ -7,11 +12,12 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// inline elements do not separate words; every other element does. Ruby
-// annotations (rt, rp) are skipped, and the base text around them is one run:
-// 漢<rt>かん</rt>字<rt>じ</rt> is 漢字.
+// inline elements do not end a run of text: "cyber<b>security</b>" is one
+// word. Every other element, known or not, does. Ruby annotations (rt, rp)
+// are inline and skipped, so the base text around them is one run:
+// 漢<rt>かん</rt>字 is 漢字.
 var inline = map[atom.Atom]bool{
-	atom.A: true, atom.Abbr: true, atom.B: true, atom.Bdi: true, atom.Bdo: true,
+	atom.A: true, atom.Abbr: true, atom.Acronym: true, atom.B: true, atom.Bdi: true, atom.Bdo: true,
 	atom.Cite: true, atom.Code: true, atom.Data: true, atom.Del: true, atom.Dfn: true,
 	atom.Em: true, atom.Font: true, atom.I: true, atom.Ins: true, atom.Kbd: true,
 	atom.Mark: true, atom.Q: true, atom.Rp: true, atom.Rt: true, atom.Ruby: true,
@@ -20,29 +26,47 @@ var inline = map[atom.Atom]bool{
 	atom.U: true, atom.Var: true, atom.Wbr: true,
 }
 
-// rawText elements hold text without markup up to their end tag; none of it
-// is prose.
+// rawText elements hold text without markup up to their end tag, as the
+// HTML tokenizer reads them; none of it is article text. The text of
+// iframe and noembed is what a browser shows when it cannot show the
+// frame or the embed, not part of the article.
 var rawText = map[atom.Atom]bool{
 	atom.Iframe: true, atom.Noembed: true, atom.Noframes: true, atom.Plaintext: true,
 	atom.Script: true, atom.Style: true, atom.Textarea: true, atom.Title: true, atom.Xmp: true,
 }
 
-// skipped elements may hold markup, but their text is not prose.
+// skipped elements may hold markup, but their text is not article text.
 var skipped = map[atom.Atom]bool{
 	atom.Noscript: true, atom.Rp: true, atom.Rt: true, atom.Template: true,
 }
 
-// addHTML splits the text of an HTML fragment.
+// A Handler receives what Walk reads.
+type Handler interface {
+	// Text receives a run of text with its character references decoded.
+	// Text that no Edge separates belongs together: "cyber<b>security</b>"
+	// is Text("cyber"), Text("security").
+	Text(s string)
+	// Edge receives a start or end tag of an element that ends a run of
+	// text: every element but the inline ones (a, b, em, span, ...). a is 0
+	// for an element that HTML does not define.
+	Edge(a atom.Atom, end bool)
+}
+
+// Walk reads the HTML fragment h and gives h its text and the edges of its
+// block elements. The text of script, style, template, noscript, iframe,
+// noembed, noframes, textarea, title, xmp and plaintext elements and of
+// ruby annotations (rt, rp) is not given.
 //
-// It strips markup by following the HTML tokenizer's rules as far as stored
-// content needs them (herald stores sanitized HTML): tags with quoted
-// attribute values, comments, doctypes and raw text elements such as
-// script; a '<' that starts none of these is text. This is several times
-// faster than golang.org/x/net/html's Tokenizer, which matters because every
-// ingested article passes through here.
-func (s *splitter) addHTML(h string) {
+// It strips markup by following the HTML tokenizer's rules as far as article
+// text needs them: tags with quoted attribute values, comments, doctypes and
+// raw text elements such as script; a '<' that starts none of these is text.
+// A tag that the input ends inside is dropped, as HTML does, with the rest
+// of the input. This is several times faster than golang.org/x/net/html's
+// Tokenizer, which matters because every stored article passes through
+// here more than once.
+func Walk(h string, hd Handler) {
 	var skip atom.Atom // the element whose text is being skipped
-	text := 0          // start of the text not yet added
+	text := 0          // start of the text not yet given
 	for i := 0; i < len(h); {
 		lt := strings.IndexByte(h[i:], '<')
 		if lt < 0 {
@@ -55,7 +79,7 @@ func (s *splitter) addHTML(h string) {
 			continue
 		}
 		if skip == 0 {
-			s.addText(h[text:lt])
+			giveText(hd, h[text:lt])
 		}
 		i, text = end, end
 		if kind == comment {
@@ -63,7 +87,7 @@ func (s *splitter) addHTML(h string) {
 		}
 		a := lookupAtom(name)
 		if !inline[a] {
-			s.boundary()
+			hd.Edge(a, kind == endTag)
 		}
 		switch {
 		case kind == endTag:
@@ -78,16 +102,19 @@ func (s *splitter) addHTML(h string) {
 		}
 	}
 	if skip == 0 {
-		s.addText(h[text:])
+		giveText(hd, h[text:])
 	}
 }
 
-// addText adds a run of HTML text, decoding its character references.
-func (s *splitter) addText(t string) {
+// giveText gives hd a run of text, decoding its character references.
+func giveText(hd Handler, t string) {
+	if t == "" {
+		return
+	}
 	if strings.IndexByte(t, '&') >= 0 {
 		t = html.UnescapeString(t)
 	}
-	s.add(t)
+	hd.Text(t)
 }
 
 type markup uint8

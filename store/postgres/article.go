@@ -1,0 +1,626 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"herald/feed"
+)
+
+const articleColumns = `a.seq, a.id, a.guid, a.slug, a.title, a.summary, a.content, a.authors,
+	a.published, a.updated, a.url, a.language, a.origin, a.provenance`
+
+// queryer is a *pgxpool.Pool, a pgx.Tx or a *pgx.Conn.
+type queryer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Article returns the article with the given ID, with its tags.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) Article(ctx context.Context, id string) (*feed.Article, error) {
+	arts, err := scanArticles(ctx, db.pool, "SELECT "+articleColumns+" FROM articles a WHERE a.id = $1", []any{id}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("article %s: %w", id, err)
+	}
+	if len(arts) == 0 {
+		return nil, fmt.Errorf("article %s: %w", id, feed.ErrNotFound)
+	}
+	return &arts[0], nil
+}
+
+// Articles returns the articles f selects, newest published first unless
+// f.Order says otherwise, with their tags: the first page of ArticlePage,
+// whose errors it returns. Unknown tag slugs select nothing; callers that
+// must tell a missing tag from an empty one ask Tag first.
+func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Article, error) {
+	page, err := db.ArticlePage(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return page.Articles, nil
+}
+
+// scanArticles runs query, which selects articleColumns and then, when
+// extra is not nil, the columns extra returns for each row where to scan
+// them; then it loads the articles' tags. Both go through q, and the rows
+// are closed before the tags are read: a caller in a transaction passes it,
+// so as not to hold one connection while waiting for another.
+func scanArticles(ctx context.Context, q queryer, query string, args []any, extra func() []any) ([]feed.Article, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		arts []feed.Article
+		seqs []int64
+	)
+	for rows.Next() {
+		var (
+			a                  feed.Article
+			seq                int64
+			published, updated int64
+			origin             string
+			prov               *string
+		)
+		dest := []any{&seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &a.Authors,
+			&published, &updated, &a.URL, &a.Language, &origin, &prov}
+		if extra != nil {
+			dest = append(dest, extra()...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		a.Authors = nonNil(a.Authors)
+		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(updated), feed.Origin(origin)
+		if a.Provenance, err = decodeProvenance(prov); err != nil {
+			return nil, fmt.Errorf("article %s: %w", a.ID, err)
+		}
+		arts = append(arts, a)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(arts) == 0 {
+		return arts, nil
+	}
+	index := make(map[int64]int, len(seqs))
+	for i, s := range seqs {
+		index[s] = i
+	}
+	tags, err := q.Query(ctx, `SELECT at.article_seq, t.slug, at.rule, at.matched
+		FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_seq = ANY($1)
+		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`, seqs)
+	if err != nil {
+		return nil, err
+	}
+	err = scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] })
+	return arts, err
+}
+
+// scanTags reads rows of (article seq, slug, rule, matched) and appends each
+// tag to the article that at returns for its seq. It closes rows.
+func scanTags(rows pgx.Rows, at func(seq int64) *feed.Article) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq  int64
+			t    feed.ArticleTag
+			rule *string
+		)
+		if err := rows.Scan(&seq, &t.Slug, &rule, &t.Matched); err != nil {
+			return err
+		}
+		if rule != nil {
+			t.Rule = *rule
+			t.Matched = nonNil(t.Matched)
+		}
+		a := at(seq)
+		a.Tags = append(a.Tags, t)
+	}
+	return rows.Err()
+}
+
+func decodeProvenance(raw *string) (*feed.Provenance, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	p := new(feed.Provenance)
+	if err := json.Unmarshal([]byte(*raw), p); err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	return p, nil
+}
+
+func provenanceJSON(p *feed.Provenance) *string {
+	if p == nil {
+		return nil
+	}
+	b, _ := json.Marshal(p) // cannot fail for a Provenance
+	s := string(b)
+	return &s
+}
+
+// UpsertArticles creates or updates each article by its ID, in one
+// transaction, and reports what happened to each. It fills in what the store
+// decides: GUID and Slug for a new article, Updated (kept when the content is
+// unchanged, else the given Updated if later, else now), and the tags as
+// stored. Tags that do not exist yet are created; renamed tags' old slugs
+// resolve to the new ones. An invalid article fails the whole call with a
+// *feed.ValidationError naming its index and ID; callers that want the rest
+// to go on validate first.
+func (db *DB) UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.Change, error) {
+	for i := range arts {
+		if arts[i].Origin == "" {
+			arts[i].Origin = feed.OriginOwn
+		}
+		if err := arts[i].Validate(); err != nil {
+			return nil, fmt.Errorf("article %d (%s): %w", i, arts[i].ID, err)
+		}
+	}
+	var (
+		changes []feed.Change
+		stored  []feed.Article
+	)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		work := cloneArticles(arts)
+		changes = make([]feed.Change, len(work))
+		w := db.newWriter(tx)
+		changed := false
+		for i := range work {
+			c, err := w.upsert(ctx, &work[i])
+			if err != nil {
+				return fmt.Errorf("article %s: %w", work[i].ID, err)
+			}
+			changes[i] = c
+			changed = changed || c != feed.Unchanged
+		}
+		stored = work
+		return w.finish(ctx, changed)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upsert articles: %w", err)
+	}
+	copy(arts, stored)
+	return changes, nil
+}
+
+// UpsertArticle is UpsertArticles for one article.
+func (db *DB) UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	arts := []feed.Article{*a}
+	changes, err := db.UpsertArticles(ctx, arts)
+	if err != nil {
+		return "", err
+	}
+	*a = arts[0]
+	return changes[0], nil
+}
+
+// CreateArticle stores a new article, filling in what UpsertArticle does
+// (GUID, Slug, Updated, the tags as stored), in one transaction: of two
+// creations of one ID, however close, exactly one succeeds.
+// Errors: feed.ErrConflict when an article with a's ID exists; a
+// *feed.ValidationError for bad fields.
+func (db *DB) CreateArticle(ctx context.Context, a *feed.Article) error {
+	created := *a
+	if created.Origin == "" {
+		created.Origin = feed.OriginOwn
+	}
+	if err := created.Validate(); err != nil {
+		return fmt.Errorf("create article %s: %w", a.ID, err)
+	}
+	var stored feed.Article
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// Of two creations at once, the second's insert waits for the
+		// first to commit, then finds the ID taken (see write).
+		stored = created
+		stored.Tags = slices.Clone(created.Tags)
+		w := db.newWriter(tx)
+		if _, err := w.write(ctx, &stored, true); err != nil {
+			return err
+		}
+		return w.finish(ctx, true)
+	})
+	if err != nil {
+		return fmt.Errorf("create article %s: %w", a.ID, err)
+	}
+	*a = stored
+	return nil
+}
+
+// cloneArticles copies arts and the slices of theirs that the writer
+// rewrites, so that a transaction run again starts from its inputs.
+func cloneArticles(arts []feed.Article) []feed.Article {
+	out := slices.Clone(arts)
+	for i := range out {
+		out[i].Tags = slices.Clone(out[i].Tags)
+	}
+	return out
+}
+
+// An articleWriter does the article writes of one transaction. Its methods
+// change the rows; finish then gives new articles their numbers, writes the
+// change log and adds up the tag counts, as the transaction's last
+// statements (see change.go).
+type articleWriter struct {
+	db   *DB
+	tx   pgx.Tx
+	tags map[string]tagRef // slug (or old alias) -> tag, cached for the tx
+	now  time.Time
+	// created lists the provisional seqs of the articles this write
+	// created, in order; fresh marks those whose tags were written once
+	// only (a second upsert in the same write unmarks it).
+	created []int64
+	fresh   map[int64]bool
+	// entries are the change log entries of this write, in order; logged
+	// marks the articles (by seq) that have one.
+	entries []changeEntry
+	logged  map[int64]bool
+	// tagDelta is how many articles each tag gained (or lost) in this write.
+	tagDelta map[int64]int64
+}
+
+func (db *DB) newWriter(tx pgx.Tx) *articleWriter {
+	return &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now(),
+		fresh: map[int64]bool{}, logged: map[int64]bool{}, tagDelta: map[int64]int64{}}
+}
+
+type tagRef struct {
+	id   int64
+	slug string // current slug
+}
+
+func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	return w.write(ctx, a, false)
+}
+
+// write creates or updates a; with onlyCreate, an article with a's ID is
+// feed.ErrConflict.
+func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate bool) (feed.Change, error) {
+	hash := contentHash(a)
+	authors := nonNil(a.Authors)
+	prov := provenanceJSON(a.Provenance)
+	var (
+		seq                int64
+		guid, slug         string
+		updated, published int64
+		version            int64
+		oldHash            []byte
+		exists             bool
+	)
+	// Locked until the transaction ends, so that two writers of one article
+	// take turns: the second compares against what the first stored.
+	for {
+		err := w.tx.QueryRow(ctx, `SELECT seq, guid, slug, updated, published, version, content_hash
+			FROM articles WHERE id = $1 FOR UPDATE`, a.ID).
+			Scan(&seq, &guid, &slug, &updated, &published, &version, &oldHash)
+		if err == nil {
+			if onlyCreate {
+				return "", feed.ErrConflict
+			}
+			exists = true
+			break
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return "", err
+		}
+		// The date is the article's creation here, so an id reused after
+		// a deletion still gets a GUID of its own.
+		guid = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
+		slug = a.Slug
+		if slug == "" {
+			slug = defaultSlug(a.Title)
+		}
+		upd := a.Updated
+		if upd.IsZero() || upd.Before(a.Published) {
+			upd = a.Published
+		}
+		err = w.tx.QueryRow(ctx, `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors,
+				published, updated, created, url, language, origin, provenance, content_hash, changed)
+			VALUES (-nextval('article_provisional'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $10)
+			ON CONFLICT (id) DO NOTHING RETURNING seq`,
+			a.ID, guid, slug, a.Title, a.Summary, a.Content, authors,
+			toMicros(a.Published), toMicros(upd), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash).
+			Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // another writer created it meanwhile: this is an update
+		}
+		if err != nil {
+			return "", err
+		}
+		a.GUID, a.Slug, a.Updated = guid, slug, upd
+		break
+	}
+	change := feed.Unchanged
+	if !exists {
+		change = feed.Created
+		w.created = append(w.created, seq)
+		w.fresh[seq] = true
+		w.log(changeEntry{seq: seq, articleID: a.ID, guid: a.GUID, change: feed.Created, version: 1, hash: hash})
+		// The article is back under the GUID it had (an id deleted and
+		// created again the same day): its tombstone would contradict it.
+		if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = $1`, a.GUID); err != nil {
+			return "", err
+		}
+	} else {
+		delete(w.fresh, seq) // stored earlier in this write: its tags are there now
+		a.GUID = guid
+		if a.Slug == "" {
+			a.Slug = slug
+		}
+		if string(oldHash) == string(hash) && a.Slug == slug {
+			a.Updated = fromMicros(updated)
+		} else {
+			change = feed.Updated
+			edited := string(oldHash) != string(hash)
+			if !edited {
+				a.Updated = fromMicros(updated) // only the slug moved
+			} else if !a.Updated.After(fromMicros(updated)) {
+				a.Updated = w.now
+			}
+			if edited {
+				if err := w.keepVersion(ctx, seq); err != nil {
+					return "", err
+				}
+				version++
+			}
+			w.log(changeEntry{seq: seq, articleID: a.ID, guid: guid, change: feed.Updated, version: version, hash: hash})
+			_, err := w.tx.Exec(ctx, `UPDATE articles SET slug = $1, title = $2, summary = $3, content = $4,
+				authors = $5, published = $6, updated = $7, url = $8, language = $9, origin = $10, provenance = $11,
+				content_hash = $12, version = $13
+				WHERE seq = $14`,
+				a.Slug, a.Title, a.Summary, a.Content, authors, toMicros(a.Published), toMicros(a.Updated),
+				a.URL, a.Language, string(a.Origin), prov, hash, version, seq)
+			if err != nil {
+				return "", err
+			}
+		}
+	}
+	tagsChanged, err := w.setTags(ctx, seq, a, exists && toMicros(a.Published) != published)
+	if err != nil {
+		return "", err
+	}
+	if tagsChanged && change == feed.Unchanged {
+		change = feed.Updated
+	}
+	return change, nil
+}
+
+// setTags makes the stored tags of the article at seq equal to a.Tags
+// (resolving aliases and creating missing tags, and rewriting a.Tags with the
+// resolved slugs). It rewrites the rows when they differ or when force is
+// set (the published time they copy has moved).
+func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article, force bool) (bool, error) {
+	want := make(map[int64]feed.ArticleTag, len(a.Tags))
+	for _, t := range a.Tags {
+		id, slug, err := w.tagID(ctx, t.Slug)
+		if err != nil {
+			return false, fmt.Errorf("tag %s: %w", t.Slug, err)
+		}
+		t.Slug = slug
+		if prev, ok := want[id]; ok && prev.Rule == "" {
+			continue // a hand tag wins over a rule giving the same tag
+		}
+		want[id] = t
+	}
+	a.Tags = a.Tags[:0]
+	for _, t := range want {
+		a.Tags = append(a.Tags, t)
+	}
+	slices.SortFunc(a.Tags, func(x, y feed.ArticleTag) int {
+		if (x.Rule == "") != (y.Rule == "") {
+			if x.Rule == "" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.Slug, y.Slug)
+	})
+
+	if w.fresh[seq] {
+		// A new article has no tags to read or delete.
+		if err := w.insertTags(ctx, seq, a, want); err != nil {
+			return false, err
+		}
+		return len(want) > 0, nil
+	}
+	rows, err := w.tx.Query(ctx, `SELECT tag_id, rule, matched FROM article_tags WHERE article_seq = $1`, seq)
+	if err != nil {
+		return false, err
+	}
+	have := map[int64]string{}
+	for rows.Next() {
+		var (
+			id      int64
+			rule    *string
+			matched []string
+		)
+		if err := rows.Scan(&id, &rule, &matched); err != nil {
+			rows.Close()
+			return false, err
+		}
+		t := feed.ArticleTag{Matched: matched}
+		if rule != nil {
+			t.Rule = *rule
+		}
+		have[id] = tagKey(t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	same := len(have) == len(want)
+	for id, t := range want {
+		if k, ok := have[id]; !ok || k != tagKey(t) {
+			same = false
+		}
+	}
+	if same && !force {
+		return false, nil
+	}
+	if _, err := w.tx.Exec(ctx, `DELETE FROM article_tags WHERE article_seq = $1`, seq); err != nil {
+		return false, err
+	}
+	for id := range have {
+		w.tagDelta[id]--
+	}
+	if err := w.insertTags(ctx, seq, a, want); err != nil {
+		return false, err
+	}
+	if !same {
+		// New tags change the article's feeds: pollers must see it again.
+		if err := w.logChange(ctx, seq, feed.Updated); err != nil {
+			return false, err
+		}
+	}
+	return !same, nil
+}
+
+// tagKey is what makes two of an article's tags the same: the rule and the
+// words it matched (none for a hand tag).
+func tagKey(t feed.ArticleTag) string {
+	if t.Rule == "" {
+		return "\x00"
+	}
+	b, _ := json.Marshal(nonNil(t.Matched))
+	return t.Rule + "\x00" + string(b)
+}
+
+// insertTags writes the article's tag rows, in one statement.
+func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Article, tags map[int64]feed.ArticleTag) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	var (
+		ids     []int64
+		rules   []*string
+		matched []string // JSON arrays; NULL for hand tags
+	)
+	for id := range tags {
+		ids = append(ids, id)
+		w.tagDelta[id]++
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		t := tags[id]
+		if t.Rule == "" {
+			rules, matched = append(rules, nil), append(matched, "")
+			continue
+		}
+		b, _ := json.Marshal(nonNil(t.Matched))
+		rules, matched = append(rules, &t.Rule), append(matched, string(b))
+	}
+	// The matched words travel as JSON: a text[] of text[] would need
+	// arrays of one length.
+	_, err := w.tx.Exec(ctx, `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched)
+		SELECT t.id, $2, $3, t.rule,
+			CASE WHEN t.rule IS NULL THEN NULL
+			ELSE ARRAY(SELECT m.word FROM jsonb_array_elements_text(t.matched::jsonb) WITH ORDINALITY AS m(word, n) ORDER BY m.n) END
+		FROM unnest($1::bigint[], $4::text[], $5::text[]) AS t(id, rule, matched)`,
+		ids, seq, toMicros(a.Published), rules, matched)
+	return err
+}
+
+// tagID resolves a slug, or a renamed tag's old slug, to the tag's id and
+// current slug, creating the tag when there is none.
+func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, error) {
+	if ref, ok := w.tags[slug]; ok {
+		return ref.id, ref.slug, nil
+	}
+	const find = `SELECT id, slug FROM tags WHERE slug = $1
+		UNION ALL SELECT t.id, t.slug FROM tag_aliases al JOIN tags t ON t.id = al.tag_id WHERE al.slug = $1
+		LIMIT 1`
+	var ref tagRef
+	err := w.tx.QueryRow(ctx, find, slug).Scan(&ref.id, &ref.slug)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Another writer may be creating the same tag: of the two, the
+		// second waits for the first and then takes its tag.
+		t := feed.Tag{Slug: slug, Name: nameFromSlug(slug)}
+		if err := t.Validate(); err != nil {
+			return 0, "", err
+		}
+		now := toMicros(w.now)
+		ref.slug = slug
+		err = w.tx.QueryRow(ctx, `INSERT INTO tags (slug, name, created, updated) VALUES ($1, $2, $3, $3)
+			ON CONFLICT (slug) DO NOTHING RETURNING id`, t.Slug, t.Name, now).Scan(&ref.id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = w.tx.QueryRow(ctx, find, slug).Scan(&ref.id, &ref.slug)
+		}
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	w.tags[slug] = ref
+	return ref.id, ref.slug, nil
+}
+
+// DeleteArticle removes the article with the given ID and its version
+// history, leaving a tombstone (see Tombstones) and a "deleted" entry in the
+// change log.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) DeleteArticle(ctx context.Context, id string) error {
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		w := db.newWriter(tx)
+		if err := w.delete(ctx, id); err != nil {
+			return err
+		}
+		return w.finish(ctx, true)
+	})
+	if err != nil {
+		return fmt.Errorf("delete article %s: %w", id, err)
+	}
+	return nil
+}
+
+// contentHash digests the fields whose change makes an article "updated".
+// Tags are compared separately: a new tag is not a new version of the text.
+// It must give what store/sqlite's gives: the change log shows it.
+func contentHash(a *feed.Article) []byte {
+	var prov *feed.Provenance
+	if a.Provenance != nil {
+		p := *a.Provenance
+		p.FeedUpdated = time.Time{} // moves with every fetch of the source feed
+		prov = &p
+	}
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
+		a.URL, a.Language, a.Origin, prov})
+	return h.Sum(nil)
+}
+
+func defaultSlug(title string) string {
+	if s := feed.Slugify(title); s != "" {
+		return strings.Trim(s, "-")
+	}
+	return "article"
+}
+
+func nameFromSlug(slug string) string {
+	words := strings.Split(slug, "-")
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,59 @@
+package postgres
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"herald/feed"
+)
+
+// Migrations are the engine's migrations, for tests that add to them.
+var Migrations fs.FS = migrations
+
+// OpenFS is Open with the migrations in fsys.
+func OpenFS(ctx context.Context, url string, opt Options, fsys fs.FS) (*DB, error) {
+	return open(ctx, url, opt, fsys)
+}
+
+// Pool returns the handle's pool, for tests that look at the rows.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// A HeldWrite is an article write whose transaction the test drives: its
+// work (Upsert), its end (Finish: numbers and change log) and its commit,
+// with whatever the test does between them.
+type HeldWrite struct {
+	tx pgx.Tx
+	w  *articleWriter
+}
+
+// BeginHeldWrite begins a write transaction on a connection of its own.
+func (db *DB) BeginHeldWrite(ctx context.Context) (*HeldWrite, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &HeldWrite{tx: tx, w: db.newWriter(tx)}, nil
+}
+
+// Upsert does UpsertArticles' work for a, without ending the write.
+func (h *HeldWrite) Upsert(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	if a.Origin == "" {
+		a.Origin = feed.OriginOwn
+	}
+	if err := a.Validate(); err != nil {
+		return "", err
+	}
+	return h.w.upsert(ctx, a)
+}
+
+// Finish ends the write as UpsertArticles does, without committing.
+func (h *HeldWrite) Finish(ctx context.Context) error { return h.w.finish(ctx, true) }
+
+// Commit commits the write.
+func (h *HeldWrite) Commit(ctx context.Context) error { return h.tx.Commit(ctx) }
+
+// Rollback abandons the write.
+func (h *HeldWrite) Rollback(ctx context.Context) error { return h.tx.Rollback(ctx) }

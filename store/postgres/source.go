@@ -1,0 +1,384 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/feed"
+)
+
+const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_categories, s.etag, s.last_modified,
+	s.last_attempt, s.last_success, s.last_status, s.consecutive_errors, s.last_error, s.next_fetch,
+	s.pending_url, s.pending_count, s.created, s.hint`
+
+// sourceItems counts a source's stored articles, along articles_source.
+const sourceItems = `(SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id)`
+
+// CreateSource stores a new source and returns it as stored: with its ID,
+// Created, and its tags without repeats. The poll status fields of s are
+// ignored; a new source is due at once. Enabled is stored as given.
+//
+// Errors: a *feed.ValidationError for bad fields; feed.ErrConflict when
+// another source has the same URL.
+func (db *DB) CreateSource(ctx context.Context, s feed.Source) (*feed.Source, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
+	}
+	out := feed.Source{
+		URL:           s.URL,
+		Name:          s.Name,
+		Tags:          uniqueTags(s.Tags),
+		Every:         s.Every.Truncate(time.Second),
+		Enabled:       s.Enabled,
+		UseCategories: s.UseCategories,
+		Created:       db.now(),
+	}
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// From counters, not a sequence: a source refused for its URL
+		// takes no id, so the same writes number sources (and so their
+		// articles) as on SQLite.
+		id, err := nextID(ctx, tx, "sources", 1)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO sources (id, url, name, tags, every, enabled, use_categories, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			id, out.URL, out.Name, nonNil(out.Tags), int64(out.Every/time.Second), out.Enabled, out.UseCategories,
+			toMicros(out.Created))
+		if isUnique(err) {
+			return fmt.Errorf("another source has this URL: %w", feed.ErrConflict)
+		}
+		out.ID = id
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
+	}
+	return &out, nil
+}
+
+// Source returns the source with the given ID, with its Items count.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) Source(ctx context.Context, id int64) (*feed.Source, error) {
+	row := db.pool.QueryRow(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s WHERE s.id = $1", id)
+	s, err := scanSource(row, true)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("source %d", id))
+	}
+	return s, nil
+}
+
+// Sources returns every source, by ID, with its Items count.
+func (db *DB) Sources(ctx context.Context) ([]feed.Source, error) {
+	rows, err := db.pool.Query(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s ORDER BY s.id")
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	out, err := scanSources(rows, true)
+	if err != nil {
+		return nil, fmt.Errorf("sources: %w", err)
+	}
+	return out, nil
+}
+
+// DueSources returns up to limit enabled sources whose next fetch is at or
+// before now, the longest overdue first; limit <= 0 means all of them. Their
+// Items are not counted (left 0): the poller has no use for them.
+func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.Source, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	rows, err := db.pool.Query(ctx, "SELECT "+sourceColumns+` FROM sources s
+		WHERE s.enabled AND s.next_fetch <= $1 ORDER BY s.next_fetch, s.id LIMIT $2`, toMicros(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due sources: %w", err)
+	}
+	out, err := scanSources(rows, false)
+	if err != nil {
+		return nil, fmt.Errorf("due sources: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateSource changes the fields of the source with the given ID that a
+// person sets: update is called, inside the transaction, with the source as
+// stored, and what it leaves in URL, Name, Tags, Every, Enabled and
+// UseCategories is stored; its changes to other fields are ignored. An error
+// from update is returned as it is and changes nothing.
+//
+// A new URL starts afresh: its cache validators, pending redirect and error
+// count are cleared and it is due at once, as is a source being enabled.
+//
+// Errors: feed.ErrNotFound; a *feed.ValidationError for bad fields;
+// feed.ErrConflict when another source has the new URL.
+func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Source) error) (*feed.Source, error) {
+	var out *feed.Source
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// Locked: a poll recording its result meanwhile waits, then sees
+		// the new URL.
+		row := tx.QueryRow(ctx, "SELECT "+sourceColumns+", "+sourceItems+" FROM sources s WHERE s.id = $1 FOR UPDATE", id)
+		old, err := scanSource(row, true)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return feed.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		s := *old
+		s.Tags = slices.Clone(old.Tags)
+		if err := update(&s); err != nil {
+			return err
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		s.ID, s.Tags, s.Every = old.ID, uniqueTags(s.Tags), s.Every.Truncate(time.Second)
+		if s.URL != old.URL {
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = "", "", "", 0
+			s.ConsecutiveErrors, s.NextFetch = 0, time.Time{}
+		} else {
+			// Only the fields a person sets are theirs to change.
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = old.ETag, old.LastModified, old.PendingURL, old.PendingCount
+			s.ConsecutiveErrors, s.NextFetch = old.ConsecutiveErrors, old.NextFetch
+		}
+		if s.Enabled && !old.Enabled {
+			s.NextFetch = time.Time{}
+		}
+		s.LastAttempt, s.LastSuccess, s.LastStatus, s.LastError = old.LastAttempt, old.LastSuccess, old.LastStatus, old.LastError
+		s.Created, s.Items, s.Hint = old.Created, old.Items, old.Hint
+		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, name = $2, tags = $3, every = $4, enabled = $5,
+			use_categories = $6, etag = $7, last_modified = $8, pending_url = $9, pending_count = $10,
+			consecutive_errors = $11, next_fetch = $12 WHERE id = $13`,
+			s.URL, s.Name, nonNil(s.Tags), int64(s.Every/time.Second), s.Enabled, s.UseCategories,
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, toMicros(s.NextFetch), id)
+		if isUnique(err) {
+			return fmt.Errorf("another source has the URL %s: %w", s.URL, feed.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		out = &s
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update source %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// SetSourceEnabled enables or disables the source with the given ID and
+// returns it as stored. A source being enabled is due at once.
+// It returns feed.ErrNotFound when there is none.
+func (db *DB) SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*feed.Source, error) {
+	return db.UpdateSource(ctx, id, func(s *feed.Source) error {
+		s.Enabled = enabled
+		return nil
+	})
+}
+
+// DeleteSource removes the source with the given ID. Its articles stay
+// published, with their provenance (which names the source and its feed),
+// but are no longer linked to it: they count towards no source's Items, and
+// an item of the same feed added again as a new source is a new article.
+// It returns feed.ErrNotFound when there is no such source.
+func (db *DB) DeleteSource(ctx context.Context, id int64) error {
+	// articles.source_id is set to NULL by its foreign key.
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete source %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete source %d: %w", id, feed.ErrNotFound)
+	}
+	return nil
+}
+
+// RecordPoll stores what one poll of a source came to, in one transaction:
+// the source's poll state as s has it (as aggregate.Update leaves it) and the
+// articles the poll gave, upserted by ID (which the aggregate package derives
+// from the source and the item's GUID). Either all of it is stored or none.
+// It reports what happened to each article; unchanged articles change
+// nothing, not even the content version.
+//
+// polledURL is the URL that was fetched. Of s, only the poll state is
+// written: validators, times, status, error, next fetch and pending
+// redirect; its URL when the redirect rule moved it (unless another source
+// has that URL: then it stays); and Enabled only when false (a 410). The
+// fields a person sets may have been changed while the poll ran, and stay.
+//
+// An article whose date the feed did not give (Provenance.Published and
+// Updated zero), or gave in the future, is dated by its fetch; once stored,
+// it keeps its first date, so that such a feed does not look changed at
+// every fetch.
+//
+// Errors: feed.ErrNotFound when the source was removed during the poll;
+// feed.ErrConflict when its URL was changed during the poll (the poll is
+// then of a feed it no longer follows, and nothing is stored); a
+// *feed.ValidationError naming the first invalid article, or one that is not
+// an external article of s.
+func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
+	for i := range arts {
+		a := &arts[i]
+		if err := a.Validate(); err != nil {
+			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID, err)
+		}
+		if a.Origin != feed.OriginExternal || a.Provenance.SourceID != s.ID {
+			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID,
+				feed.Invalid("provenance", "is not an external article of source %d", s.ID))
+		}
+	}
+	var (
+		changes []feed.Change
+		stored  []feed.Article
+	)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		work := cloneArticles(arts)
+		changes = make([]feed.Change, len(work))
+		var current string
+		// Locked: a person changing the source meanwhile waits for the poll.
+		err := tx.QueryRow(ctx, `SELECT url FROM sources WHERE id = $1 FOR UPDATE`, s.ID).Scan(&current)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("removed during the poll: %w", feed.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if current != polledURL {
+			return fmt.Errorf("its URL changed to %s during the poll of %s: %w", current, polledURL, feed.ErrConflict)
+		}
+		url, pendingURL, pendingCount := s.URL, s.PendingURL, s.PendingCount
+		if url != polledURL {
+			var taken bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1 AND id != $2)`, url, s.ID).Scan(&taken)
+			if err != nil {
+				return err
+			}
+			if taken {
+				url, pendingURL, pendingCount = polledURL, "", 0
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
+			last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
+			next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13 WHERE id = $14`,
+			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
+			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), pendingURL, pendingCount,
+			int64(s.Hint/time.Second), s.ID)
+		if err != nil {
+			return err
+		}
+
+		w := db.newWriter(tx)
+		var linked []string
+		for i := range work {
+			a := &work[i]
+			if err := keepFirstDate(ctx, tx, a); err != nil {
+				return fmt.Errorf("article %s: %w", a.ID, err)
+			}
+			c, err := w.upsert(ctx, a)
+			if err != nil {
+				return fmt.Errorf("article %s: %w", a.ID, err)
+			}
+			changes[i] = c
+			if c != feed.Unchanged {
+				linked = append(linked, a.ID)
+			}
+		}
+		stored = work
+		if len(linked) > 0 {
+			_, err = tx.Exec(ctx, `UPDATE articles SET source_id = $1
+				WHERE id = ANY($2) AND source_id IS DISTINCT FROM $1`, s.ID, linked)
+			if err != nil {
+				return err
+			}
+		}
+		return w.finish(ctx, len(linked) > 0)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
+	}
+	copy(arts, stored)
+	return changes, nil
+}
+
+// keepFirstDate gives a, when the feed did not date it (or dated it in the
+// future) and it is stored already, the published time it was stored with.
+func keepFirstDate(ctx context.Context, tx pgx.Tx, a *feed.Article) error {
+	given := a.Provenance.Published
+	if given.IsZero() {
+		given = a.Provenance.Updated
+	}
+	if !given.IsZero() && !given.After(a.Published) {
+		return nil // the feed's own date
+	}
+	var published int64
+	err := tx.QueryRow(ctx, `SELECT published FROM articles WHERE id = $1`, a.ID).Scan(&published)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	a.Published = fromMicros(published)
+	if a.Updated.Before(a.Published) {
+		a.Updated = a.Published
+	}
+	return nil
+}
+
+// scanSource reads one row of sourceColumns, followed by the Items count
+// when withItems is set.
+func scanSource(r pgx.Row, withItems bool) (*feed.Source, error) {
+	var (
+		s                                            feed.Source
+		every, hint                                  int64
+		lastAttempt, lastSuccess, nextFetch, created int64
+		dest                                         []any
+	)
+	dest = append(dest, &s.ID, &s.URL, &s.Name, &s.Tags, &every, &s.Enabled, &s.UseCategories, &s.ETag, &s.LastModified,
+		&lastAttempt, &lastSuccess, &s.LastStatus, &s.ConsecutiveErrors, &s.LastError, &nextFetch,
+		&s.PendingURL, &s.PendingCount, &created, &hint)
+	if withItems {
+		dest = append(dest, &s.Items)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if len(s.Tags) == 0 {
+		s.Tags = nil
+	}
+	s.Every = time.Duration(every) * time.Second
+	s.Hint = time.Duration(hint) * time.Second
+	s.LastAttempt, s.LastSuccess = fromMicros(lastAttempt), fromMicros(lastSuccess)
+	s.NextFetch, s.Created = fromMicros(nextFetch), fromMicros(created)
+	return &s, nil
+}
+
+func scanSources(rows pgx.Rows, withItems bool) ([]feed.Source, error) {
+	defer rows.Close()
+	var out []feed.Source
+	for rows.Next() {
+		s, err := scanSource(rows, withItems)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, rows.Err()
+}
+
+// uniqueTags returns tags without repeats, in their first order.
+func uniqueTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

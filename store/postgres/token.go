@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/feed"
+)
+
+// CreateToken stores a new API token under name with the hash of its secret
+// (see feed.NewTokenSecret). It returns feed.ErrConflict when the name is
+// taken and a *feed.ValidationError for a bad name.
+func (db *DB) CreateToken(ctx context.Context, name string, hash []byte) (*feed.Token, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return nil, fmt.Errorf("create token: %w", feed.Invalid("name", "must be 1 to 100 bytes"))
+	}
+	t := &feed.Token{Name: name, Created: db.now()}
+	err := db.pool.QueryRow(ctx, `INSERT INTO tokens (name, hash, created) VALUES ($1, $2, $3) RETURNING id`,
+		name, hash, toMicros(t.Created)).Scan(&t.ID)
+	if isUnique(err) {
+		return nil, fmt.Errorf("create token: a token named %q exists: %w", name, feed.ErrConflict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create token: %w", textError(err))
+	}
+	return t, nil
+}
+
+// Tokens lists every token, revoked ones included, oldest first.
+func (db *DB) Tokens(ctx context.Context) ([]feed.Token, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, name, created, COALESCE(last_used, 0), COALESCE(revoked, 0) FROM tokens ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []feed.Token
+	for rows.Next() {
+		var (
+			t                      feed.Token
+			created, used, revoked int64
+		)
+		if err := rows.Scan(&t.ID, &t.Name, &created, &used, &revoked); err != nil {
+			return nil, fmt.Errorf("tokens: %w", err)
+		}
+		t.Created, t.LastUsed, t.Revoked = fromMicros(created), fromMicros(used), fromMicros(revoked)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes the token with the given name; it stops working at
+// once. It returns feed.ErrNotFound when no live token has that name.
+func (db *DB) RevokeToken(ctx context.Context, name string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = $1 WHERE name = $2 AND revoked IS NULL`, toMicros(db.now()), name)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("revoke token %s: %w", name, feed.ErrNotFound)
+	}
+	return nil
+}
+
+// Authenticate returns the live token whose secret hashes to hash and notes
+// that it was used. It returns feed.ErrUnauthorized for an unknown or
+// revoked token.
+func (db *DB) Authenticate(ctx context.Context, hash []byte) (*feed.Token, error) {
+	var (
+		t                      feed.Token
+		created, used, revoked int64
+	)
+	err := db.pool.QueryRow(ctx, `SELECT id, name, created, COALESCE(last_used, 0), COALESCE(revoked, 0) FROM tokens WHERE hash = $1`, hash).
+		Scan(&t.ID, &t.Name, &created, &used, &revoked)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && revoked != 0) {
+		return nil, fmt.Errorf("authenticate: %w", feed.ErrUnauthorized)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	t.Created, t.LastUsed = fromMicros(created), fromMicros(used)
+	now := db.now()
+	// Recording use costs a write; once a minute per token is plenty.
+	if now.Sub(t.LastUsed) > time.Minute {
+		if _, err := db.pool.Exec(ctx, `UPDATE tokens SET last_used = $1 WHERE id = $2`, toMicros(now), t.ID); err != nil {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		t.LastUsed = now
+	}
+	return &t, nil
+}
