@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -72,6 +73,14 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	if publicContent != string(feed.PlanFull) && publicContent != string(feed.PlanSummary) {
 		fmt.Fprintf(e.stderr, "herald serve: --public-content %q: want full or summary\n", publicContent)
 		return 2
+	}
+	// herald's live heap is small (templates, sanitizer tables, cached
+	// feeds: a few MB), so at Go's default the collector ran at the 4 MB
+	// floor, every ~1,500 answers of a cached feed, and marking cost ~5% of
+	// answering them (cmd/feedbaseline/load.sh). A quarter as often costs
+	// ~12 MB. GOGC, when set, decides instead.
+	if e.getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 
 	ln, err := net.Listen("tcp", c.addr)

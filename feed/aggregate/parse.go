@@ -133,13 +133,15 @@ func parse(body []byte, contentType, feedURL string, fetchedAt time.Time, src fe
 		Format:   gf.FeedType,
 		Encoding: enc,
 		Title:    truncateText(htmltext.Text(gf.Title), feed.MaxTitleLen, feed.MaxTitleLen),
-		Link:     absoluteHTTP(base, gf.Link),
+		Link:     feed.NormalizeURL(base, gf.Link),
 		Language: languageTag(gf.Language),
 	}
-	if r.Link != "" {
+	if site := absoluteHTTP(base, gf.Link); site != "" {
 		// Relative links in items are relative to the site, which is where
-		// the feed's own link points; the feed URL is the fallback.
-		base, _ = url.Parse(r.Link)
+		// the feed's own link points; the feed URL is the fallback. The
+		// link as given, not normalized, so that the GUIDs made of links
+		// resolved against it stay what they were (see itemBuilder.article).
+		base, _ = url.Parse(site)
 	}
 	r.ID = r.Link
 	if t := validTime(gf.UpdatedParsed); !t.IsZero() {
@@ -149,13 +151,18 @@ func parse(body []byte, contentType, feedURL string, fetchedAt time.Time, src fe
 	}
 
 	b := itemBuilder{src: src, feedURL: feedURL, fetchedAt: fetchedAt, base: base, res: r}
+	if u := feed.NormalizeURL(nil, feedURL); u != "" {
+		b.feedURL = u
+	}
 	switch orig := gf.OriginalFeed().(type) {
 	case *rss.Feed:
 		if n, err := strconv.Atoi(strings.TrimSpace(orig.TTL)); err == nil && n > 0 {
 			r.TTL = time.Duration(min(n, 366*24*60)) * time.Minute
 		}
 	case *atom.Feed:
-		if id := strings.TrimSpace(orig.ID); id != "" {
+		// An id that is not an absolute IRI (a bare path, a urn:uuid that
+		// is no UUID) would make the atom:source herald writes invalid.
+		if id := feed.NormalizeIRI(orig.ID); id != "" {
 			r.ID = id
 		}
 		b.atom = orig.Entries
@@ -265,17 +272,24 @@ type itemBuilder struct {
 // article builds the article for item i. It is not validated; its
 // Provenance is always set.
 func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
-	link := absoluteHTTP(b.base, it.Link)
+	// link is the item's first link that is, or can be made, a valid URL,
+	// in normal form. An item without a GUID is known by its first link
+	// as it was resolved before links were normalized (rawLink): its ID,
+	// a hash of the GUID, must not change, or it would be stored again.
+	link := feed.NormalizeURL(b.base, it.Link)
+	rawLink := absoluteHTTP(b.base, it.Link)
 	for _, l := range it.Links {
-		if link != "" {
-			break
+		if link == "" {
+			link = feed.NormalizeURL(b.base, l)
 		}
-		link = absoluteHTTP(b.base, l)
+		if rawLink == "" {
+			rawLink = absoluteHTTP(b.base, l)
+		}
 	}
 
 	guid := strings.TrimSpace(it.GUID)
 	if guid == "" {
-		guid = link
+		guid = rawLink
 	}
 	if guid == "" {
 		sum := sha256.Sum256([]byte(it.Title + "\x00" + it.Description + "\x00" + it.Content))
@@ -357,6 +371,12 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 	if lang == "" {
 		lang = b.itemLanguage(i, it)
 	}
+	// An atom:source needs an updated time; for a feed that gives none it
+	// is when herald fetched it, the last time it is known to have been so.
+	feedUpdated := b.res.Updated
+	if feedUpdated.IsZero() {
+		feedUpdated = b.fetchedAt
+	}
 
 	return feed.Article{
 		ID:        fmt.Sprintf("src%d-%s", b.src.ID, hex.EncodeToString(idSum[:10])),
@@ -376,7 +396,7 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 			FeedURL:     b.feedURL,
 			FeedID:      b.res.ID,
 			FeedTitle:   b.res.Title,
-			FeedUpdated: b.res.Updated,
+			FeedUpdated: feedUpdated,
 			Link:        link,
 			OriginalID:  truncateText(guid, maxOriginalID, maxOriginalID),
 			Published:   published,

@@ -35,6 +35,10 @@ const (
 	DefaultPerHost = 2
 	DefaultBatch   = 500
 	DefaultEvery   = time.Minute
+	// DefaultParseBudget lets at least sixteen press feeds of the usual
+	// size (under 1 MB) be parsed at once, more than DefaultWorkers, but
+	// only one or two feeds near the fetch cap (10 MB).
+	DefaultParseBudget = 16 << 20
 )
 
 // PollerOptions configure a Poller.
@@ -50,6 +54,12 @@ type PollerOptions struct {
 	Batch int
 	// Every is how often Run looks for due sources (default 1 minute).
 	Every time.Duration
+	// ParseBudget bounds the bytes of feed bodies being parsed at once
+	// (default DefaultParseBudget, 16 MB), and with it the memory of a
+	// pass whatever Workers is: parsing a feed takes up to about ten times
+	// its size. A body larger than the budget is parsed alone. Negative
+	// means no bound.
+	ParseBudget int64
 	// Policy decides when each source is polled next.
 	Policy Policy
 	// Now is the clock; time.Now when nil.
@@ -78,6 +88,7 @@ type Poller struct {
 	store   Store
 	fetcher *Fetcher
 	limiter *Limiter
+	parsing *parseBudget
 	opt     PollerOptions
 	log     *slog.Logger
 
@@ -98,6 +109,9 @@ func NewPoller(st Store, f *Fetcher, o PollerOptions) *Poller {
 	if o.Every <= 0 {
 		o.Every = DefaultEvery
 	}
+	if o.ParseBudget == 0 {
+		o.ParseBudget = DefaultParseBudget
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -109,6 +123,7 @@ func NewPoller(st Store, f *Fetcher, o PollerOptions) *Poller {
 		store:   st,
 		fetcher: f,
 		limiter: NewLimiter(o.Workers, o.PerHost),
+		parsing: newParseBudget(o.ParseBudget),
 		opt:     o,
 		log:     log,
 	}
@@ -232,7 +247,10 @@ func (p *Poller) Run(ctx context.Context) {
 			p.log.ErrorContext(ctx, "poll due sources", "err", err)
 		}
 		for _, e := range sum.Errors {
-			p.log.WarnContext(ctx, "poll source", "source", e.ID, "url", e.URL, "err", e.Err)
+			// Source URLs can hold keys and tokens; so can the errors,
+			// which name the URLs.
+			p.log.WarnContext(ctx, "poll source", "source", e.ID, "url", feed.RedactURL(e.URL),
+				"err", feed.RedactURLs(e.Err.Error()))
 		}
 		if sum.Sources > 0 {
 			p.log.InfoContext(ctx, "polled sources", "sources", sum.Sources, "fetched", sum.Fetched,
@@ -379,8 +397,15 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 	}
 	o := Outcome{Response: resp, Err: err}
 	if err == nil && !resp.NotModified {
+		// The body waits here, fetched, until the budget lets it be parsed.
+		done, err := p.parsing.acquire(ctx, len(resp.Body))
+		if err != nil {
+			out.cancelled = true
+			return out
+		}
 		o.Result, o.Err = Parse(resp.Body, resp.ContentType, resp.FinalURL, resp.At, src)
 		resp.Body = nil // parsed; let it go before storing
+		done()
 	}
 
 	var arts []feed.Article

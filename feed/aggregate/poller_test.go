@@ -562,3 +562,63 @@ func readPeakRSS() uint64 {
 	}
 	return 0
 }
+
+// BenchmarkPollerBigFeeds is one pass over 8 sources that each serve a
+// 10 MB feed (benchFeed: about 6,000 items, of which the first 1,000 are
+// read) from a loopback server, 8 workers at once, and reports the peak Go
+// heap of the pass (sampled every 5 ms; no assertion is made on it) and
+// the process's peak resident memory (Linux). Sub-benchmarks set the parse
+// budget: unbounded, and the default.
+//
+//	go test ./feed/aggregate -run '^$' -bench PollerBigFeeds -benchtime 3x
+func BenchmarkPollerBigFeeds(b *testing.B) {
+	const sources = 8
+	body := benchFeed(10<<20 - 4<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	for _, bc := range []struct {
+		name   string
+		budget int64
+	}{
+		{"budget=none", -1},
+		{"budget=default", 0},
+		{"budget=1", 1},
+		{"budget=64MB", 64 << 20},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var peakHeap, peakRSS uint64
+			for b.Loop() {
+				b.StopTimer()
+				db := openStore(b, nil)
+				for i := range sources {
+					addSource(b, db, fmt.Sprintf("%s/feed/%d", srv.URL, i), "external")
+				}
+				f := NewFetcher(Options{Guard: guard.Policy{AllowPrivate: true}})
+				p := NewPoller(db, f, PollerOptions{Workers: sources, PerHost: sources, ParseBudget: bc.budget})
+				runtime.GC()
+				resetPeakRSS()
+				stop := sampleHeap(&peakHeap)
+				b.StartTimer()
+
+				sum, err := p.RunOnce(b.Context())
+				if err != nil || sum.Fetched != sources {
+					b.Fatalf("pass: %+v, %v", sum, err)
+				}
+
+				b.StopTimer()
+				stop()
+				peakRSS = max(peakRSS, readPeakRSS())
+				f.Close()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+			if peakRSS > 0 {
+				b.ReportMetric(float64(peakRSS)/(1<<20), "peak-rss-MB")
+			}
+		})
+	}
+}

@@ -52,7 +52,7 @@ type Handler interface {
 	Edge(a atom.Atom, end bool)
 }
 
-// Walk reads the HTML fragment h and gives h its text and the edges of its
+// Walk reads the HTML fragment h and gives hd its text and the edges of its
 // block elements. The text of script, style, template, noscript, iframe,
 // noembed, noframes, textarea, title, xmp and plaintext elements and of
 // ruby annotations (rt, rp) is not given.

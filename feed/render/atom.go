@@ -195,20 +195,33 @@ func (f *Feed) atomEntry(a *feed.Article, rights string, feedUpdated time.Time) 
 	if a.Origin != feed.OriginExternal {
 		e.Rights = rights
 	} else if p := a.Provenance; p != nil {
-		src := &atomSource{
-			ID:      clean(p.FeedID),
-			Title:   clean(p.FeedTitle),
-			Updated: rfc3339(p.FeedUpdated),
-		}
-		if src.ID == "" {
-			src.ID = clean(p.FeedURL)
-		}
-		if p.FeedURL != "" {
-			src.Links = []feeds.AtomLink{{Href: clean(p.FeedURL), Rel: "self"}}
-		}
-		e.Source = src
+		e.Source = atomSourceOf(p, updated)
 	}
 	return e, nil
+}
+
+// atomSourceOf describes the feed an external entry was copied from. Its id
+// is the feed's own if that is an absolute IRI, else the feed's URL, in
+// normal form (the W3C validator warns of any other); an invalid one is
+// left out. Its updated time is the feed's, else the entry's: the feed
+// was as the entry shows it then.
+func atomSourceOf(p *feed.Provenance, entryUpdated time.Time) *atomSource {
+	self := sourceURL(p)
+	src := &atomSource{
+		ID:      feed.NormalizeIRI(p.FeedID),
+		Title:   clean(p.FeedTitle),
+		Updated: rfc3339(p.FeedUpdated),
+	}
+	if src.ID == "" {
+		src.ID = self
+	}
+	if src.Updated == "" {
+		src.Updated = rfc3339(entryUpdated)
+	}
+	if self != "" {
+		src.Links = []feeds.AtomLink{{Href: self, Rel: "self"}}
+	}
+	return src
 }
 
 // authors returns the names of a's authors, cleaned, without empty ones.

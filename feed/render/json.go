@@ -100,11 +100,15 @@ func (f *Feed) jsonItem(a *feed.Article) (*jsonItem, error) {
 	if err != nil {
 		return nil, err
 	}
+	// url is the page a reader opens: the original publisher's for an
+	// external item, as RSS's link and Atom's alternate link have it, so
+	// that every format opens the same page. external_url is left out: JSON
+	// Feed means it for the page an item is about, which some readers open
+	// instead of url, and herald's page is not that.
 	it := &jsonItem{
 		JSONItem: feeds.JSONItem{
 			Id:            clean(a.GUID),
-			Url:           l.permalink,
-			ExternalUrl:   l.original,
+			Url:           l.best(),
 			Title:         clean(a.Title),
 			Summary:       clean(a.Summary),
 			ContentHTML:   clean(a.Content),

@@ -188,6 +188,10 @@ func (l links) best() string {
 	return l.permalink
 }
 
+// links returns a's addresses. The original comes from another publisher's
+// feed: one that is not a valid http(s) URL, even once normalized (stored
+// before herald normalized links, say), is left out, and the item links to
+// our page instead.
 func (f *Feed) links(a *feed.Article) (links, error) {
 	l := links{permalink: clean(f.Link(a))}
 	if l.permalink == "" {
@@ -195,12 +199,18 @@ func (f *Feed) links(a *feed.Article) (links, error) {
 	}
 	if a.Origin == feed.OriginExternal {
 		if a.Provenance != nil && a.Provenance.Link != "" {
-			l.original = clean(a.Provenance.Link)
+			l.original = feed.NormalizeURL(nil, a.Provenance.Link)
 		} else {
-			l.original = clean(a.URL)
+			l.original = feed.NormalizeURL(nil, a.URL)
 		}
 	}
 	return l, nil
+}
+
+// sourceURL returns the URL of the feed an external item was copied from,
+// normalized, or "" when it is not a valid http(s) URL.
+func sourceURL(p *feed.Provenance) string {
+	return feed.NormalizeURL(nil, p.FeedURL)
 }
 
 func (f *Feed) tagURL(slug string) string {

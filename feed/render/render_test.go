@@ -615,7 +615,6 @@ func TestRights(t *testing.T) {
 func TestExternalItem(t *testing.T) {
 	const (
 		original = "https://www.state.gov/readout-us-japan-cyber-dialogue/"
-		ours     = base + "/articles/readout-us-japan-cyber-dialogue"
 		feedURL  = "https://www.state.gov/rss-feed/press-releases/feed/"
 	)
 	var r struct {
@@ -695,8 +694,11 @@ func TestExternalItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	ji := j.Items[2]
-	if ji.URL != ours || ji.ExternalURL != original {
-		t.Errorf("JSON url, external_url = %q, %q, want %q, %q", ji.URL, ji.ExternalURL, ours, original)
+	if ji.URL != original || ji.ExternalURL != "" {
+		t.Errorf("JSON url, external_url = %q, %q, want %q and none (RSS and Atom link there too)", ji.URL, ji.ExternalURL, original)
+	}
+	if own := j.Items[0]; own.URL != base+"/articles/us-japan-cyber-dialogue" || own.ExternalURL != "" {
+		t.Errorf("JSON url, external_url of an own item = %q, %q, want our page and none", own.URL, own.ExternalURL)
 	}
 	if len(ji.Authors) != 1 || ji.Authors[0].Name != "U.S. Department of State" {
 		t.Errorf("JSON authors = %+v, want the source's name only", ji.Authors)

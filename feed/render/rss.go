@@ -176,12 +176,13 @@ func (f *Feed) rssItem(a *feed.Article, rights *rssText) (*rssItem, error) {
 		it.Categories = append(it.Categories, rssCategory{Domain: f.tagURL(t.Slug), rssText: plain(t.Slug)})
 	}
 	if a.Origin == feed.OriginExternal {
-		if p := a.Provenance; p != nil && p.FeedURL != "" {
+		// RSS's source needs a URL; without a valid one there is none.
+		if p := a.Provenance; p != nil && sourceURL(p) != "" {
 			name := p.FeedTitle
 			if name == "" {
 				name = p.SourceName
 			}
-			it.Source = &rssSource{URL: clean(p.FeedURL), rssText: plain(name)}
+			it.Source = &rssSource{URL: sourceURL(p), rssText: plain(name)}
 		}
 	} else {
 		it.Rights = rights

@@ -15,13 +15,21 @@ import (
 // Limits on a query, the same for tag rules and searches. They are the
 // limits rules always had: a rule is stored data that must keep parsing,
 // feed.Tag.Validate lets it be 10,000 bytes, and a rule may list many
-// alternatives. A search's work is bounded by its number of terms instead,
-// since each term is a lookup in the whole index: see MaxSearchTerms.
+// alternatives. A rule costs little at any length, since it runs over one
+// article at a time; a search runs over the whole index, where every word
+// is a lookup whose cost grows with the archive (over 20,000 articles, a
+// phrase of 250 common words took a second and a half, and one of 2,500
+// words, which 10,000 bytes allow, 24 seconds). So a search is also
+// bounded by its terms and words, which a person's query hardly nears.
 const (
 	MaxQueryLen    = 10_000 // bytes
 	MaxDepth       = 32     // nested parentheses and NOTs
 	MaxSearchTerms = 32     // terms in one search
-	minPrefix      = 2      // letters before a '*'
+	// MaxSearchWords is how many words one search may look up, counting
+	// each letter of a script written without spaces as a word: the index
+	// holds those as pairs of letters.
+	MaxSearchWords = 64
+	minPrefix      = 2 // letters before a '*'
 )
 
 // A Query is a parsed tag rule or search. It is safe for concurrent use.
@@ -77,6 +85,7 @@ type Term struct {
 	needle      string
 	lead, trail bool
 	shown       string // recorded as matched when no word is a prefix
+	lookups     int    // words, counting each letter of a cjk word
 }
 
 // A Part is a piece of a Term.
@@ -95,16 +104,21 @@ func Parse(rule string) (*Query, error) {
 }
 
 // ParseSearch parses a search query: the language of tag rules, with
-// errors for the field "q" (`q: position 0: unbalanced "("`) and at most
-// MaxSearchTerms terms. Engines compile the Query's nodes to their own
-// syntax (Root), so that nothing a user types is read as theirs.
+// errors for the field "q" (`q: position 0: unbalanced "("`), and at most
+// MaxSearchTerms terms and MaxSearchWords words. Engines compile the
+// Query's nodes to their own syntax (Root), so that nothing a user types is
+// read as theirs.
 func ParseSearch(q string) (*Query, error) {
 	query, err := parse(q, "q", "query")
 	if err != nil {
 		return nil, err
 	}
-	if n := countTerms(query.root); n > MaxSearchTerms {
+	terms, words := count(query.root)
+	switch {
+	case terms > MaxSearchTerms:
 		return nil, feed.Invalid("q", "has more than %d terms", MaxSearchTerms)
+	case words > MaxSearchWords:
+		return nil, feed.Invalid("q", "has more than %d words (a letter of Chinese or Japanese counts as one)", MaxSearchWords)
 	}
 	return query, nil
 }
@@ -179,15 +193,16 @@ func negativeOnly(n *Node) *Node {
 	return nil
 }
 
-func countTerms(n *Node) int {
+// count returns how many terms n has and how many words they look up.
+func count(n *Node) (terms, words int) {
 	if n.Op == OpTerm {
-		return 1
+		return 1, n.Term.lookups
 	}
-	c := 0
 	for _, k := range n.Kids {
-		c += countTerms(k)
+		t, w := count(k)
+		terms, words = terms+t, words+w
 	}
-	return c
+	return terms, words
 }
 
 // Lexing.
@@ -219,6 +234,9 @@ func isQuote(r rune) bool {
 	}
 	return false
 }
+
+// isStar reports whether r is a '*' or one of the forms NFKC makes one.
+func isStar(r rune) bool { return r == '*' || r == '＊' || r == '﹡' }
 
 func isOpen(r rune) bool  { return r == '(' || r == '（' }
 func isClose(r rune) bool { return r == ')' || r == '）' }
@@ -257,9 +275,9 @@ func (p *parser) lex(q string) error {
 			}
 			t := token{kind: tPhrase, pos: start, text: q[open:j]}
 			i, pos = j+size, n+1
-			if i < len(q) && q[i] == '*' {
+			if r, size := utf8.DecodeRuneInString(q[i:]); isStar(r) {
 				t.star = true
-				i++
+				i += size
 				pos++
 			}
 			p.toks = append(p.toks, t)
@@ -478,12 +496,16 @@ func (p *parser) term(t token) (*Term, error) {
 			return nil, p.errorf(t.pos, "%s: a prefix needs at least %d letters before the \"*\"", written, minPrefix)
 		}
 		tm.words = append(tm.words, w)
+		tm.lookups++
+		if sp.cjk {
+			tm.lookups = tm.lookups - 1 + utf8.RuneCountInString(w)
+		}
 		tm.prefix = append(tm.prefix, sp.prefix)
 		tm.anyPre = tm.anyPre || sp.prefix
 		tm.cjk = tm.cjk || sp.cjk
 	}
 	tm.Parts = parts(text, s.stars)
-	tm.shown = strings.NewReplacer("*", "", "＊", "").Replace(tm.Text)
+	tm.shown = strings.NewReplacer("*", "", "＊", "", "﹡", "").Replace(tm.Text)
 	if tm.cjk {
 		var b strings.Builder
 		for i, sp := range s.spans {

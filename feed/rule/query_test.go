@@ -47,6 +47,7 @@ func TestParse(t *testing.T) {
 		// A "*" right after a phrase makes its last word a prefix.
 		{`"threat intel"*`, `"threat intel*"`},
 		{`"threat  intel "*x`, `"threat intel*" AND x`},
+		{`“threat intel”＊`, `"threat intel*"`},
 		// Control characters separate, like spaces.
 		{"a\x00b \"c\x01d\"", `a AND b AND "c d"`},
 		{"«cyber dialogue» ‟x y” ＂z w＂", `"cyber dialogue" AND "x y" AND "z w"`},
@@ -150,6 +151,9 @@ func TestParseSearch(t *testing.T) {
 	if _, err := rule.ParseSearch(strings.TrimSpace(strings.Repeat("a ", rule.MaxSearchTerms))); err != nil {
 		t.Errorf("ParseSearch of %d terms: %v", rule.MaxSearchTerms, err)
 	}
+	if _, err := rule.ParseSearch(`"` + strings.Repeat("a ", 32) + `" ` + strings.Repeat("国", 32)); err != nil {
+		t.Errorf("ParseSearch of %d words: %v", rule.MaxSearchWords, err)
+	}
 	bad := []struct{ in, want string }{
 		{"", "q: position 0: empty query"},
 		{"   ", "q: position 0: empty query"},
@@ -166,6 +170,8 @@ func TestParseSearch(t *testing.T) {
 		{"c*", `"c*": a prefix needs at least 2 letters before the "*"`},
 		{"!!!", `"!!!" has no letters or digits`},
 		{strings.Repeat("a ", 40), "q: has more than 32 terms"},
+		{`"` + strings.Repeat("a ", 65) + `"`, "q: has more than 64 words"},
+		{strings.Repeat("国", 65), "q: has more than 64 words"},
 		{strings.Repeat("(", 33) + "a" + strings.Repeat(")", 33), "q: position 32: nested more than 32 deep"},
 		{strings.Repeat("x", 10_001), "q: is longer than 10000 bytes"},
 	}

@@ -22,7 +22,7 @@ import (
 func (s *Server) logRequest(r *http.Request, status int, start time.Time, err error) {
 	level := slog.LevelInfo
 	switch {
-	case status >= 500 && status != 499:
+	case status >= 500:
 		level = slog.LevelError
 	case strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz":
 		level = slog.LevelDebug

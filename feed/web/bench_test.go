@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -65,7 +68,8 @@ func BenchmarkTagFeedFirstRender(b *testing.B) {
 }
 
 // BenchmarkTagFeedCached measures a cached 200 and a 304 through the whole
-// handler, without the network.
+// handler, without the network: unlogged, and logged as "herald serve" logs
+// by default (info, JSON, through Config.AccessLog).
 func BenchmarkTagFeedCached(b *testing.B) {
 	s := benchServer(b, 1_000)
 	s.cache.staleAfter = time.Hour
@@ -73,24 +77,33 @@ func BenchmarkTagFeedCached(b *testing.B) {
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, req)
 	etag := w.Header().Get("ETag")
-	b.Run("200", func(b *testing.B) {
-		for b.Loop() {
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, req)
-			if w.Code != 200 {
-				b.Fatal(w.Code)
-			}
+	for _, logged := range []bool{false, true} {
+		name := ""
+		if logged {
+			out := bufio.NewWriterSize(io.Discard, 64<<10)
+			s.log = slog.New(slog.NewJSONHandler(out, nil))
+			s.cfg.AccessLog = out
+			name = "/logged"
 		}
-	})
-	b.Run("304", func(b *testing.B) {
-		r := req.Clone(context.Background())
-		r.Header.Set("If-None-Match", etag)
-		for b.Loop() {
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
-			if w.Code != http.StatusNotModified {
-				b.Fatal(w.Code)
+		b.Run("200"+name, func(b *testing.B) {
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatal(w.Code)
+				}
 			}
-		}
-	})
+		})
+		b.Run("304"+name, func(b *testing.B) {
+			r := req.Clone(context.Background())
+			r.Header.Set("If-None-Match", etag)
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, r)
+				if w.Code != http.StatusNotModified {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
 }

@@ -225,7 +225,7 @@ func (a *answer) serve(w http.ResponseWriter, r *http.Request) int {
 // notModified applies If-None-Match, or when it is absent If-Modified-Since
 // (RFC 9110, section 13.2.2).
 func (a *answer) notModified(r *http.Request) bool {
-	if inm, ok := r.Header["If-None-Match"]; ok {
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 && inm[0] != "" {
 		for _, v := range inm {
 			if a.matches(v) {
 				return true
@@ -233,7 +233,7 @@ func (a *answer) notModified(r *http.Request) bool {
 		}
 		return false
 	}
-	if ims, ok := r.Header["If-Modified-Since"]; ok && len(ims) > 0 && !a.lastMod.IsZero() {
+	if ims := r.Header["If-Modified-Since"]; len(ims) > 0 && !a.lastMod.IsZero() {
 		t, err := http.ParseTime(ims[0])
 		return err == nil && !a.lastMod.After(t)
 	}

@@ -151,18 +151,20 @@ func (s *Server) adapt(f errorFormat, h handler) http.HandlerFunc {
 	}
 }
 
+// answerError answers err in format f. It hands err to the access log
+// through the statusRecorder that ServeHTTP put in front of the routes.
 func (s *Server) answerError(w http.ResponseWriter, r *http.Request, f errorFormat, err error) {
 	status := statusOf(err)
 	if rec, ok := w.(*statusRecorder); ok {
 		rec.err = err
-	} else if status >= 500 && status != 499 {
+	} else if status >= 500 { // not served through ServeHTTP: log it here
 		s.log.ErrorContext(r.Context(), "request", "method", r.Method, "path", redactToken(r.URL.Path), "status", status, "err", err)
 	}
 	h := w.Header()
 	var ref *refusal
 	if errors.As(err, &ref) {
-		for _, f := range ref.header {
-			h[f.key] = f.value
+		for _, hf := range ref.header {
+			h[hf.key] = hf.value
 		}
 	}
 	h["Cache-Control"] = s.cacheControl[noStore]

@@ -12,25 +12,31 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"herald/feed"
 	"herald/feed/web"
 	"herald/store"
 )
 
-// TestConcurrentCreate posts one article id many times at once: the store
-// checks and creates in one transaction, so exactly one POST creates it and
-// the others are told it exists.
+// TestConcurrentCreate posts one article id many times at once, and holds
+// each request at its write to the store until all have come that far: a
+// check made before the write would let every one of them through. The
+// store checks and creates in one transaction, so exactly one POST creates
+// it and the others are told it exists.
 func TestConcurrentCreate(t *testing.T) {
 	f := newFixture(t)
-	const n = 32
+	const n = 8
+	gate := &gatedStore{DB: f.db, n: n, open: make(chan struct{})}
+	srv := httptest.NewServer(web.New(gate, web.Config{}))
+	defer srv.Close()
 	body := `{"id":"raced","title":"Raced","content":"<p>x</p>","published":"2026-11-20T10:00:00Z"}`
 	statuses := make([]int, n)
 	bodies := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			req, _ := http.NewRequest("POST", f.srv.URL+"/api/articles", strings.NewReader(body))
+			req, _ := http.NewRequest("POST", srv.URL+"/api/articles", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+f.token)
 			resp, err := rawTransport.RoundTrip(req)
 			if err != nil {
@@ -45,7 +51,6 @@ func TestConcurrentCreate(t *testing.T) {
 	}
 	wg.Wait()
 	created := 0
-	t.Logf("statuses %v", statuses)
 	for i, status := range statuses {
 		switch {
 		case status == http.StatusCreated:
@@ -57,6 +62,38 @@ func TestConcurrentCreate(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d concurrent POSTs of one id: %d got 201, want exactly 1 (statuses %v)", n, created, statuses)
 	}
+}
+
+// gatedStore holds each caller of a write of an article until n callers
+// have come, so that they reach the store together.
+type gatedStore struct {
+	store.DB
+	n       int
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+}
+
+func (g *gatedStore) wait() {
+	g.mu.Lock()
+	if g.arrived++; g.arrived == g.n {
+		close(g.open)
+	}
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-time.After(10 * time.Second): // fewer writes than requests: go on
+	}
+}
+
+func (g *gatedStore) UpsertArticle(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	g.wait()
+	return g.DB.UpsertArticle(ctx, a)
+}
+
+func (g *gatedStore) CreateArticle(ctx context.Context, a *feed.Article) error {
+	g.wait()
+	return g.DB.CreateArticle(ctx, a)
 }
 
 // brokenStore fails every read of tags, as a store whose disk went away.
@@ -137,6 +174,7 @@ func TestClientErrors(t *testing.T) {
 		{"GET", "/tags/nope/feed.atom", nil, 404, "Content-Type", "text/plain; charset=utf-8"},
 		{"GET", "/tags/alpha/feed.atom?limit=0", nil, 400, "Content-Type", "text/plain; charset=utf-8"},
 		{"GET", "/articles/nope/x", nil, 404, "Content-Type", "text/html; charset=utf-8"},
+		{"GET", "/static/nope.css", nil, 404, "Content-Type", "text/html; charset=utf-8"},
 		{"GET", "/search?q=(x", nil, 422, "Content-Type", "text/html; charset=utf-8"},
 		{"GET", "/api/articles/nope", nil, 404, "Content-Type", "application/json; charset=utf-8"},
 	} {

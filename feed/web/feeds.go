@@ -220,7 +220,8 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 	return fr, nil, nil
 }
 
-// render writes the frame's feed with items in format f, as its view asks.
+// render writes the frame's feed with items in format f, as its view asks;
+// closed says it is an archive page that will not change.
 func (fr *frame) render(f format, items []feed.Article, closed bool) (*answer, error) {
 	if fr.view.summary || fr.view.attribution {
 		items = slices.Clone(items)

@@ -57,7 +57,7 @@ func (s *Server) handleHubRequest(w http.ResponseWriter, r *http.Request) error 
 	switch {
 	case err == nil:
 	case errors.Is(err, feed.ErrInvalid):
-		// WebSub (section 5.1.2) answers a request it refuses with a 400.
+		// A WebSub hub answers bad parameters with a 400, not a 422.
 		return refuse(errMalformed, err.Error())
 	case errors.Is(err, websub.ErrBusy):
 		return refuse(errUnavailable, "the hub is busy; try again in a minute").because(err).with("Retry-After", "60")

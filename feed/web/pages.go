@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -246,6 +247,22 @@ func (s *Server) executePage(t *template.Template, data any) ([]byte, error) {
 // redirect sends a page's client to where it has moved for good.
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to string) {
 	s.serveAnswer(w, r, &answer{status: http.StatusMovedPermanently, policy: moved, location: to})
+}
+
+// handleStatic serves the style sheet and the other files under static/.
+// A missing one is answered like any missing page.
+func (s *Server) handleStatic() handler {
+	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if name := strings.TrimPrefix(r.URL.Path, "/static/"); name != "" {
+			if _, err := fs.Stat(static, strings.TrimSuffix(name, "/")); err != nil {
+				return refuse(feed.ErrNotFound, "no file at "+url.PathEscape(r.URL.Path))
+			}
+		}
+		files.ServeHTTP(w, r)
+		return nil
+	}
 }
 
 // handleNotFound answers any path no route matches.

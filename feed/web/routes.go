@@ -1,9 +1,6 @@
 package web
 
-import (
-	"io/fs"
-	"net/http"
-)
+import "net/http"
 
 // routes is the whole route table. Each route names how its errors are
 // answered (see adapt): m.feed in plain text, m.page as an HTML page, m.api
@@ -42,8 +39,7 @@ func (s *Server) routes() {
 	m.page("GET /articles/{id}", s.handleArticlePage)
 	m.page("GET /articles/{id}/{slug}", s.handleArticlePage)
 	m.page("GET /search", s.handleSearchPage)
-	static, _ := fs.Sub(staticFS, "static") // the directory is embedded
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.page("GET /static/", s.handleStatic())
 	m.feed("GET /healthz", s.handleHealth)
 	m.page("/", s.handleNotFound)
 

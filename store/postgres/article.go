@@ -180,6 +180,9 @@ func (db *DB) UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.C
 		work := cloneArticles(arts)
 		changes = make([]feed.Change, len(work))
 		w := db.newWriter(tx)
+		if err := w.lockArticles(ctx, work); err != nil {
+			return err
+		}
 		changed := false
 		for i := range work {
 			c, err := w.upsert(ctx, &work[i])
@@ -277,6 +280,23 @@ type articleWriter struct {
 func (db *DB) newWriter(tx pgx.Tx) *articleWriter {
 	return &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now(),
 		fresh: map[int64]bool{}, logged: map[int64]bool{}, tagDelta: map[int64]int64{}}
+}
+
+// lockArticles locks the stored articles among arts, in the order of their
+// IDs: two writes of the same articles in other orders then wait for each
+// other instead of deadlocking. (New articles are not there to lock: two
+// writes creating the same ones in other orders can still deadlock, and
+// PostgreSQL then aborts one, which tx runs again.)
+func (w *articleWriter) lockArticles(ctx context.Context, arts []feed.Article) error {
+	if len(arts) < 2 {
+		return nil
+	}
+	ids := make([]string, len(arts))
+	for i := range arts {
+		ids[i] = arts[i].ID
+	}
+	_, err := w.tx.Exec(ctx, `SELECT FROM articles WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	return err
 }
 
 type tagRef struct {

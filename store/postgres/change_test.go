@@ -192,7 +192,9 @@ func TestFinishedWriterHoldsLaterOnes(t *testing.T) {
 	}()
 	// Wait until the other writer waits for the change log's lock.
 	for waiting := 0; waiting == 0; {
-		err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&waiting)
+		err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting)
 		if err != nil {
 			t.Fatal(err)
 		}

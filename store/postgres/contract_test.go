@@ -27,5 +27,6 @@ var engine = storetest.Opener{
 // TestContract runs the behaviour every store engine must show against
 // PostgreSQL databases.
 func TestContract(t *testing.T) {
+	storetest.PostgresServer(t)
 	storetest.Run(t, engine)
 }

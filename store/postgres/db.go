@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"path"
 	"slices"
@@ -38,6 +39,9 @@ const (
 	// moment it hands out article numbers and change log ids until it
 	// commits. See change.go.
 	changeLogLock int64 = 0x68657261_6c640002
+	// subscriptionsLock is held (for the transaction) by a writer
+	// numbering a new subscription.
+	subscriptionsLock int64 = 0x68657261_6c640003
 )
 
 // Options configure a DB.
@@ -242,8 +246,17 @@ const maxAttempts = 5
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := pgx.BeginFunc(ctx, db.pool, fn)
-		if err == nil || attempt == maxAttempts || !retryable(err) || ctx.Err() != nil {
+		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return textError(err)
+		}
+		// Give the transaction that won time to finish, or the two may
+		// meet again where they met.
+		wait := time.NewTimer(rand.N(10 * time.Millisecond << attempt))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return err
+		case <-wait.C:
 		}
 	}
 }
@@ -300,15 +313,6 @@ func fromMicros(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-// nullMicros is toMicros with NULL for the zero time.
-func nullMicros(t time.Time) *int64 {
-	if t.IsZero() {
-		return nil
-	}
-	us := t.UnixMicro()
-	return &us
 }
 
 // PostgreSQL's error codes (SQLSTATE) that herald branches on.

@@ -188,13 +188,20 @@ func (db *DB) SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*fe
 // an item of the same feed added again as a new source is a new article.
 // It returns feed.ErrNotFound when there is no such source.
 func (db *DB) DeleteSource(ctx context.Context, id int64) error {
-	// articles.source_id is set to NULL by its foreign key.
-	tag, err := db.pool.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// articles.source_id is set to NULL by its foreign key, which locks
+		// the articles: the transaction may meet a writer's and run again.
+		tag, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return feed.ErrNotFound
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete source %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("delete source %d: %w", id, feed.ErrNotFound)
 	}
 	return nil
 }
@@ -274,6 +281,9 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		}
 
 		w := db.newWriter(tx)
+		if err := w.lockArticles(ctx, work); err != nil {
+			return err
+		}
 		var linked []string
 		for i := range work {
 			a := &work[i]

@@ -42,14 +42,22 @@ func (db *DB) CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []b
 		return fmt.Errorf("create subscriber: %w", err)
 	}
 	s.Created = db.now()
-	err := db.pool.QueryRow(ctx, `INSERT INTO subscribers (name, hash, plan, tags, rate, attribution, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, toMicros(s.Created)).Scan(&s.ID)
-	if isUnique(err) {
-		return fmt.Errorf("create subscriber: a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
-	}
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		id, err := nextID(ctx, tx, "subscribers", 1)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			id, s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, toMicros(s.Created))
+		if isUnique(err) {
+			return fmt.Errorf("a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
+		}
+		s.ID = id
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("create subscriber: %w", textError(err))
+		return fmt.Errorf("create subscriber: %w", err)
 	}
 	return nil
 }

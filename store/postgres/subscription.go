@@ -26,17 +26,26 @@ func (db *DB) UpsertSubscription(ctx context.Context, s feed.Subscription) (*fee
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("subscribe %s to %s: %w", s.Callback, s.Topic, err)
 	}
-	row := db.pool.QueryRow(ctx, `INSERT INTO subscriptions (topic, callback, secret, lease, expires, created,
-			delivered_etag, failures, next_attempt)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (topic, callback) DO UPDATE SET
-			secret = excluded.secret, lease = excluded.lease, expires = excluded.expires
-		RETURNING `+subscriptionColumns,
-		s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), toMicros(s.Expires), toMicros(db.now()),
-		s.DeliveredETag, s.Failures, toMicros(s.NextAttempt))
-	out, err := scanSubscription(row)
+	var out *feed.Subscription
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// A new one is numbered after the greatest: one subscriber at a time.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", subscriptionsLock); err != nil {
+			return err
+		}
+		row := tx.QueryRow(ctx, `INSERT INTO subscriptions (id, topic, callback, secret, lease, expires, created,
+				delivered_etag, failures, next_attempt)
+			VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM subscriptions), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (topic, callback) DO UPDATE SET
+				secret = excluded.secret, lease = excluded.lease, expires = excluded.expires
+			RETURNING `+subscriptionColumns,
+			s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), toMicros(s.Expires), toMicros(db.now()),
+			s.DeliveredETag, s.Failures, toMicros(s.NextAttempt))
+		var err error
+		out, err = scanSubscription(row)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("subscribe %s to %s: %w", s.Callback, s.Topic, textError(err))
+		return nil, fmt.Errorf("subscribe %s to %s: %w", s.Callback, s.Topic, err)
 	}
 	return out, nil
 }

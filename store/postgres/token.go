@@ -21,13 +21,21 @@ func (db *DB) CreateToken(ctx context.Context, name string, hash []byte) (*feed.
 		return nil, fmt.Errorf("create token: %w", feed.Invalid("name", "must be 1 to 100 bytes"))
 	}
 	t := &feed.Token{Name: name, Created: db.now()}
-	err := db.pool.QueryRow(ctx, `INSERT INTO tokens (name, hash, created) VALUES ($1, $2, $3) RETURNING id`,
-		name, hash, toMicros(t.Created)).Scan(&t.ID)
-	if isUnique(err) {
-		return nil, fmt.Errorf("create token: a token named %q exists: %w", name, feed.ErrConflict)
-	}
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		id, err := nextID(ctx, tx, "tokens", 1)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO tokens (id, name, hash, created) VALUES ($1, $2, $3, $4)`,
+			id, name, hash, toMicros(t.Created))
+		if isUnique(err) {
+			return fmt.Errorf("a token named %q exists: %w", name, feed.ErrConflict)
+		}
+		t.ID = id
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("create token: %w", textError(err))
+		return nil, fmt.Errorf("create token: %w", err)
 	}
 	return t, nil
 }

@@ -22,6 +22,7 @@ func (c *contract) testArticles(t *testing.T) {
 	t.Run("ListingFilters", c.testListingFilters)
 	t.Run("LimitAndOffset", c.testLimitAndOffset)
 	t.Run("Delete", c.testDeleteArticle)
+	t.Run("CreateArticle", c.testCreateArticle)
 }
 
 // article returns a valid own article with the given tags, published

@@ -67,13 +67,16 @@ func (c *contract) testCreateArticle(t *testing.T) {
 		handles := []store.DB{c.engine.Open(t, name, opt), c.engine.Open(t, name, opt)}
 		const n = 8
 		errs := make([]error, n)
+		start := make(chan struct{}) // all at once, as far as the scheduler lets them
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
 				a := article("race", "Raced")
+				<-start
 				errs[i] = handles[i%2].CreateArticle(ctx, &a)
 			})
 		}
+		close(start)
 		wg.Wait()
 		created := 0
 		for i, err := range errs {

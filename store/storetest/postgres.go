@@ -25,13 +25,7 @@ const PostgresEnv = "HERALD_TEST_POSTGRES"
 // silently not run.
 func PostgresURL(tb testing.TB) string {
 	tb.Helper()
-	admin := os.Getenv(PostgresEnv)
-	if admin == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is not set: under CI the PostgreSQL tests must run", PostgresEnv)
-		}
-		tb.Skipf("set %s=postgres://... to run the PostgreSQL tests (a server where they may CREATE DATABASE, e.g. postgres://postgres@127.0.0.1:5432/postgres)", PostgresEnv)
-	}
+	admin := PostgresServer(tb)
 	u, err := url.Parse(admin)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		tb.Fatalf("%s must be a postgres:// URL", PostgresEnv)
@@ -53,6 +47,21 @@ func PostgresURL(tb testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// PostgresServer returns HERALD_TEST_POSTGRES. Without it, it skips the
+// test on a developer's machine and fails it under CI; a test that opens
+// many databases calls it first, to skip once.
+func PostgresServer(tb testing.TB) string {
+	tb.Helper()
+	admin := os.Getenv(PostgresEnv)
+	if admin == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is not set: under CI the PostgreSQL tests must run", PostgresEnv)
+		}
+		tb.Skipf("set %s=postgres://... to run the PostgreSQL tests (a server where they may CREATE DATABASE, e.g. postgres://postgres@127.0.0.1:5432/postgres)", PostgresEnv)
+	}
+	return admin
 }
 
 // adminExec runs one statement on its own connection to the server's

@@ -1,6 +1,9 @@
 package searchtext
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestText(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -63,5 +66,20 @@ func TestQuery(t *testing.T) {
 		if got != tt.want || single != tt.single {
 			t.Errorf("Query(%q, %v) = %q, %v; want %q, %v", tt.in, tt.last, got, single, tt.want, tt.single)
 		}
+	}
+}
+
+// BenchmarkHTML prepares the body of a 5 KB article for the index, as every
+// write of an article does.
+func BenchmarkHTML(b *testing.B) {
+	var body strings.Builder
+	for body.Len() < 5000 {
+		body.WriteString("<p>Officials from <b>both</b> governments discussed norms for state behaviour in cyberspace &amp; the grid. ")
+		body.WriteString("経済産業省は、サイバーセキュリティ対策の強化を発表しました。</p>\n")
+	}
+	h := body.String()
+	b.SetBytes(int64(len(h)))
+	for b.Loop() {
+		HTML(h)
 	}
 }

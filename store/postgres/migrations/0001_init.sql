@@ -33,14 +33,15 @@ CREATE TABLE content_version (
 INSERT INTO content_version (id, version) VALUES (1, 1);
 
 -- Numbers that are never given twice and, unlike a sequence's, not lost by a
--- transaction that rolls back, as SQLite's AUTOINCREMENT: source ids (part of
--- their articles' ids, so the same writes give the same ids on both engines)
--- and change log ids. Taking one locks its row until commit.
+-- transaction that rolls back (a source refused for its URL, say), as on
+-- SQLite, so that the same writes give the same ids on both engines: those
+-- of sources (part of their articles' ids), change log entries, tokens and
+-- subscribers. Taking one locks its row until commit.
 CREATE TABLE counters (
 	name  text   PRIMARY KEY,
 	value bigint NOT NULL
 );
-INSERT INTO counters (name, value) VALUES ('sources', 0), ('changes', 0);
+INSERT INTO counters (name, value) VALUES ('sources', 0), ('changes', 0), ('tokens', 0), ('subscribers', 0);
 
 -- External feeds that herald polls. The id comes from counters: the id of a
 -- removed source, whose articles stay, is never given to another.
@@ -143,7 +144,7 @@ CREATE INDEX article_tags_feed ON article_tags (tag_id, published DESC, article_
 CREATE INDEX article_tags_article ON article_tags (article_seq);
 
 CREATE TABLE tokens (
-	id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id        bigint PRIMARY KEY, -- from counters
 	name      text   COLLATE "C" NOT NULL UNIQUE,
 	hash      bytea  NOT NULL UNIQUE, -- SHA-256 of the secret
 	created   bigint NOT NULL,
@@ -201,8 +202,10 @@ CREATE TABLE article_versions (
 -- WebSub: the hub's subscriptions and a short log of what it sent each
 -- subscriber. Nothing here is published content: writes to these tables do
 -- not move content_version.
+-- A new subscription's id is one more than the greatest, as SQLite's rowid
+-- (the hub shows ids); its log goes with it, so an id given again finds none.
 CREATE TABLE subscriptions (
-	id             bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id             bigint  PRIMARY KEY,
 	topic          text    COLLATE "C" NOT NULL, -- the self URL of one of our feeds
 	callback       text    COLLATE "C" NOT NULL,
 	secret         text    NOT NULL DEFAULT '',  -- HMAC key for X-Hub-Signature; '' for none
@@ -232,7 +235,7 @@ CREATE INDEX deliveries_subscription ON deliveries (subscription_id, id);
 -- Subscribers: private feed tokens with a plan, and what they were used for.
 -- The usage counters are added to in SQL (see AddUsage).
 CREATE TABLE subscribers (
-	id           bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id           bigint  PRIMARY KEY, -- from counters
 	name         text    COLLATE "C" NOT NULL UNIQUE,
 	hash         bytea   NOT NULL UNIQUE, -- SHA-256 of the token
 	plan         text    NOT NULL CHECK (plan IN ('full', 'summary')),
