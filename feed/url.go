@@ -181,7 +181,8 @@ func normalizeHierarchical(scheme string, u *url.URL) (string, bool) {
 // normalizeHost returns host (as url.URL.Hostname gives it: unescaped,
 // without brackets) in normal form: an IPv6 address as RFC 5952 writes it,
 // in brackets; a name in lower case, without the trailing dot of a domain
-// name, non-ASCII bytes percent-encoded. It reports false for an empty host,
+// name, non-ASCII bytes percent-encoded (browsers read an internationalized
+// name so written as they read it in Unicode). It reports false for an empty host,
 // an IPv6 zone and characters no host may hold.
 func normalizeHost(host string) (string, bool) {
 	if host == "" {
@@ -203,7 +204,9 @@ func normalizeHost(host string) (string, bool) {
 	for i := 0; i < len(host); i++ {
 		switch c := host[i]; {
 		case c >= 0x80:
-			writeEscape(&b, c)
+			// In lower case, like the rest of the host: the W3C validator
+			// lower-cases all of it.
+			b.WriteString(strings.ToLower(escape(c)))
 		case unreserved(c) || subDelim(c):
 			b.WriteByte(c)
 		default:
@@ -320,11 +323,11 @@ func unhex(c byte) byte {
 	return c - 'a' + 10
 }
 
-func writeEscape(b *strings.Builder, c byte) {
+func writeEscape(b *strings.Builder, c byte) { b.WriteString(escape(c)) }
+
+func escape(c byte) string {
 	const hex = "0123456789ABCDEF"
-	b.WriteByte('%')
-	b.WriteByte(hex[c>>4])
-	b.WriteByte(hex[c&15])
+	return string([]byte{'%', hex[c>>4], hex[c&15]})
 }
 
 // Redacted stands for a secret left out of a log line.

@@ -10,7 +10,7 @@ import (
 // uriPattern is RFC 3986's URI grammar, much as JSON Feed's schema checker
 // (ajv-formats "uri") has it: ASCII only, every '%' an escape.
 var uriPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:` +
-	`(//(([A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-F]{2})*@)?(\[[0-9a-f:.]+\]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-F]{2})*)(:[0-9]*)?)?` +
+	`(//(([A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-F]{2})*@)?(\[[0-9a-f:.]+\]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?)?` +
 	`([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})*` +
 	`(\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-F]{2})*)?` +
 	`(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-F]{2})*)?$`)
@@ -30,7 +30,8 @@ func TestNormalizeURL(t *testing.T) {
 		{"https://agency.example/a?list[]=1", "https://agency.example/a?list%5B%5D=1"},
 		{"https://agency.example/a#b#c", "https://agency.example/a#b%23c"},
 		{"https://agency.example/報道?q=発表#節", "https://agency.example/%E5%A0%B1%E9%81%93?q=%E7%99%BA%E8%A1%A8#%E7%AF%80"},
-		{"https://例え.jp/", "https://%E4%BE%8B%E3%81%88.jp/"},
+		{"https://例え.jp/", "https://%e4%be%8b%e3%81%88.jp/"},
+		{"https://%E4%BE%8B%E3%81%88.JP/", "https://%e4%be%8b%e3%81%88.jp/"},
 		// Normal form (RFC 3986 section 6).
 		{"HTTP://WWW.Example.GOV:80", "http://www.example.gov/"},
 		{"https://www.example.gov:443/a", "https://www.example.gov/a"},

@@ -11,10 +11,13 @@ package store
 import (
 	"context"
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/dump"
 	"herald/store/postgres"
 	"herald/store/sqlite"
 )
@@ -298,7 +301,65 @@ type DB interface {
 	// the given ID, newest first; limit <= 0 means the whole log. A subscription
 	// that does not exist has an empty log.
 	Deliveries(ctx context.Context, subscriptionID int64, limit int) ([]feed.Delivery, error)
+
+	// Copying the whole database to another engine.
+	Copier
 }
+
+// A Copier moves a whole database between engines, record by record
+// (herald copy; herald backup on PostgreSQL, which writes an SQLite file).
+// An import keeps every id, article number, change log id, time and hash,
+// so that the destination serves the same bytes as the source: the same
+// feeds, archive pages, cursors, GUIDs and ETags.
+type Copier interface {
+	// Export returns every record of the database, read in one snapshot
+	// while writers go on, in the order of Kinds: first the *SiteRecord,
+	// which counts the rest, then each kind by its key. It streams: a large
+	// database is never held in memory. An error ends the sequence.
+	Export(ctx context.Context) iter.Seq2[Record, error]
+	// Import stores records, as an Export of any engine gives them, into this
+	// database, in one transaction: on any error, or when what it stored does
+	// not match the site record's counts, nothing is stored. The database
+	// must be empty, holding nothing but the site row that opening it made:
+	// open it with no SeedTags. It takes the source's site identity (this
+	// handle's Site included) and content version, sets its id counters past
+	// those the source gave, recounts the tags' articles and builds its
+	// search index. Nothing else may use the database meanwhile.
+	//
+	// Errors: feed.ErrConflict when the database is not empty; the error of
+	// the sequence, as it is, when it yields one.
+	Import(ctx context.Context, records iter.Seq2[Record, error]) error
+	// Counts returns how many records of each kind (Kinds) the database
+	// holds, the site counting 1.
+	Counts(ctx context.Context) (map[string]int64, error)
+}
+
+// The records of a Copier. They are the stored columns, not package feed's
+// vocabulary: times are microseconds since the Unix epoch, UTC, 0 standing
+// for never (NULL). See package store/internal/dump, where the engines,
+// which cannot import this package, find them.
+type (
+	Record             = dump.Record
+	SiteRecord         = dump.Site
+	TagRecord          = dump.Tag
+	TagAliasRecord     = dump.TagAlias
+	SourceRecord       = dump.Source
+	ArticleRecord      = dump.Article
+	ArticleTagRecord   = dump.ArticleTag
+	VersionRecord      = dump.Version
+	ChangeRecord       = dump.Change
+	TombstoneRecord    = dump.Tombstone
+	TokenRecord        = dump.Token
+	SubscriberRecord   = dump.Subscriber
+	SubscriptionRecord = dump.Subscription
+	DeliveryRecord     = dump.Delivery
+)
+
+// Kinds lists the kinds of record (Record.Kind) in the order Export gives
+// them: "site", "tags", "tag aliases", "sources", "articles", "article tags",
+// "versions", "changes", "tombstones", "tokens", "subscribers",
+// "subscriptions", "deliveries".
+func Kinds() []string { return slices.Clone(dump.Kinds) }
 
 // Options configure a store when it is opened.
 type Options struct {

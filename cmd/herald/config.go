@@ -154,7 +154,7 @@ func (f *flags) durationVar(p *time.Duration, name, envName string, def time.Dur
 
 // common registers the flags every command that opens the database shares.
 func (c *config) common(f *flags) {
-	f.stringVar(&c.db, "db", "HERALD_DB", "herald.db", "path of the SQLite database file")
+	f.stringVar(&c.db, "db", "HERALD_DB", "herald.db", "path of the SQLite database file, or a postgres:// URL")
 	f.stringVar(&c.timezone, "timezone", "HERALD_TIMEZONE", "UTC", "the newsroom's time zone (IANA name), for date-only values")
 	f.stringVar(&c.baseURL, "base-url", "HERALD_BASE_URL", "", "public URL used in every absolute link (default http://ADDR); set it before the first run: its host becomes the authority of every id")
 }

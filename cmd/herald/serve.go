@@ -75,10 +75,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	// herald's live heap is small (templates, sanitizer tables, cached
-	// feeds: a few MB), so at Go's default the collector ran at the 4 MB
-	// floor, every ~1,500 answers of a cached feed, and marking cost ~5% of
-	// answering them (cmd/feedbaseline/load.sh). A quarter as often costs
-	// ~12 MB. GOGC, when set, decides instead.
+	// feeds: a few MB), so at Go's default the collector ran at its 4 MB
+	// floor, every ~1,500 answers of a cached feed, and marking that heap
+	// made answering them ~10% dearer (cmd/feedbaseline/load.sh). A quarter
+	// as often costs ~12 MB more. GOGC, when set, decides instead.
 	if e.getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"herald/feed"
 )
 
 // FuzzParse feeds arbitrary bytes to the parser. It calls parse, not Parse,
@@ -43,6 +45,17 @@ func FuzzParse(f *testing.F) {
 			seen[a.ID] = true
 			if a.Published.After(fetchedAt) || a.Updated.After(fetchedAt) {
 				t.Fatalf("article %d is dated after the fetch: %v, %v", i, a.Published, a.Updated)
+			}
+			// Links and ids are valid URIs in normal form, or absent.
+			p := a.Provenance
+			if p.Link != feed.NormalizeURL(nil, p.Link) || a.URL != p.Link {
+				t.Fatalf("article %d: link %q, url %q; want one URL in normal form", i, p.Link, a.URL)
+			}
+			if p.FeedID != "" && p.FeedID != feed.NormalizeIRI(p.FeedID) {
+				t.Fatalf("article %d: feed id %q is not in normal form", i, p.FeedID)
+			}
+			if p.FeedUpdated.IsZero() {
+				t.Fatalf("article %d: no feed updated time", i)
 			}
 		}
 		again, err := parse(body, contentType, src.URL, fetchedAt, src)

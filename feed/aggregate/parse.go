@@ -46,8 +46,8 @@ type Result struct {
 	Encoding string // the character encoding the body was decoded from
 	// The feed's own description of itself.
 	Title    string    // plain text
-	ID       string    // the Atom id, else the feed's link
-	Link     string    // the site the feed belongs to, absolute
+	ID       string    // the Atom id, else the feed's link; a URI in normal form (feed.NormalizeIRI)
+	Link     string    // the site the feed belongs to, absolute, in normal form (feed.NormalizeURL)
 	Updated  time.Time // zero when the feed gives none
 	Language string    // BCP 47, or "" when absent or not a language tag
 	// TTL is the RSS <ttl>: how long the feed may be cached. Zero if absent.

@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -458,5 +460,85 @@ func TestParseItemLanguage(t *testing.T) {
 				t.Errorf("articles %+v, want one in language %q", r.Articles, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseJunkIDsAndLinks parses feeds with what production feeds gave:
+// Atom ids that are not IRIs and links holding characters a URI may not.
+// Provenance must hold only valid, normalized URIs, or nothing.
+func TestParseJunkIDsAndLinks(t *testing.T) {
+	const feedURL = "https://Feeds.Example.GOV:443/press/atom.xml?key=k"
+	src := testSource(feedURL)
+	atomFeed := func(id string) []byte {
+		return []byte(`<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+<title>Agency</title><id>` + id + `</id><link href="HTTP://WWW.Example.GOV:80"/>
+<entry><id>e1</id><title>One</title><updated>2024-01-09T10:00:00Z</updated><summary>s</summary>
+<link href="https://www.example.gov/news?id=1&amp;q=&quot;quoted&quot;"/></entry>
+<entry><id>e2</id><title>Two</title><updated>2024-01-09T10:00:00Z</updated><summary>s</summary>
+<link href="/news/a&lt;b&gt;c d"/></entry>
+<entry><id>e3</id><title>Three</title><updated>2024-01-09T10:00:00Z</updated><summary>s</summary>
+<link href="javascript:alert(1)"/></entry>
+</feed>`)
+	}
+	for _, tt := range []struct{ id, want string }{
+		{"/id/1234", "http://www.example.gov/"}, // relative: the feed's link instead
+		{"urn:uuid:1234", "http://www.example.gov/"},
+		{"urn:uuid:60A76C80-D399-11D9-B93C-0003939E0AF6", "urn:uuid:60a76c80-d399-11d9-b93c-0003939e0af6"},
+		{"tag:example.gov,2024:press", "tag:example.gov,2024:press"},
+	} {
+		r, err := Parse(atomFeed(tt.id), "application/atom+xml", feedURL, fetchedAt, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != tt.want || r.Link != "http://www.example.gov/" {
+			t.Errorf("feed id %q: got id %q and link %q, want %q and http://www.example.gov/", tt.id, r.ID, r.Link, tt.want)
+		}
+		if len(r.Articles) != 3 {
+			t.Fatalf("got %d articles, want 3", len(r.Articles))
+		}
+		for _, a := range r.Articles {
+			p := a.Provenance
+			if p.FeedID != tt.want || p.FeedURL != "https://feeds.example.gov/press/atom.xml?key=k" {
+				t.Errorf("%s: provenance feed id %q and URL %q", p.OriginalID, p.FeedID, p.FeedURL)
+			}
+			if !p.FeedUpdated.Equal(fetchedAt) {
+				t.Errorf("%s: feed updated %v, want the fetch time %v for a feed without a date", p.OriginalID, p.FeedUpdated, fetchedAt)
+			}
+		}
+		wantLinks := map[string]string{
+			"e1": "https://www.example.gov/news?id=1&q=%22quoted%22",
+			"e2": "http://www.example.gov/news/a%3Cb%3Ec%20d",
+			"e3": "",
+		}
+		for _, a := range r.Articles {
+			want := wantLinks[a.Provenance.OriginalID]
+			if a.Provenance.Link != want || a.URL != want {
+				t.Errorf("%s: link %q, url %q; want %q", a.Provenance.OriginalID, a.Provenance.Link, a.URL, want)
+			}
+		}
+	}
+}
+
+// TestParseKeepsLinkGUIDs checks that an item without a GUID keeps the ID
+// it had before links were normalized: its GUID is its link as resolved
+// then, and its ID a hash of that.
+func TestParseKeepsLinkGUIDs(t *testing.T) {
+	body := []byte(`<rss version="2.0"><channel><title>T</title><link>https://WWW.Example.gov/</link>
+<item><title>A</title><description>d</description><link>/press/a?q=読む&amp;x=&quot;y&quot;</link></item>
+</channel></rss>`)
+	r, err := Parse(body, "", "https://www.example.gov/rss", fetchedAt, testSource("https://www.example.gov/rss"))
+	if err != nil || len(r.Articles) != 1 {
+		t.Fatalf("parse: %v, %d articles", err, len(r.Articles))
+	}
+	a := r.Articles[0]
+	// The IDs stored before: Go's url.URL.String of the resolved link.
+	const guid = `https://WWW.Example.gov/press/a?q=読む&x="y"`
+	sum := sha256.Sum256([]byte(guid))
+	if want := "src7-" + hex.EncodeToString(sum[:10]); a.ID != want || a.Provenance.OriginalID != guid {
+		t.Errorf("id, original id = %q, %q; want %q, %q", a.ID, a.Provenance.OriginalID, want, guid)
+	}
+	if want := "https://www.example.gov/press/a?q=%E8%AA%AD%E3%82%80&x=%22y%22"; a.URL != want {
+		t.Errorf("url = %q, want %q", a.URL, want)
 	}
 }

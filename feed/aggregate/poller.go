@@ -56,9 +56,10 @@ type PollerOptions struct {
 	Every time.Duration
 	// ParseBudget bounds the bytes of feed bodies being parsed at once
 	// (default DefaultParseBudget, 16 MB), and with it the memory of a
-	// pass whatever Workers is: parsing a feed takes up to about ten times
-	// its size. A body larger than the budget is parsed alone. Negative
-	// means no bound.
+	// pass whatever Workers is: parsing a feed takes 7 to 15 times its
+	// size. A body larger than the budget is parsed alone. Negative means
+	// no bound. The fetched bodies waiting for their turn are not counted:
+	// they are at most Workers times the fetch cap.
 	ParseBudget int64
 	// Policy decides when each source is polled next.
 	Policy Policy

@@ -109,7 +109,7 @@ func TestSamePageEveryFormat(t *testing.T) {
 // uri is RFC 3986's URI grammar, much as JSON Feed's schema checker
 // (ajv-formats "uri") has it: ASCII only, every '%' an escape.
 var uri = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:` +
-	`(//(([A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-F]{2})*@)?(\[[0-9a-f:.]+\]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-F]{2})*)(:[0-9]*)?)?` +
+	`(//(([A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-F]{2})*@)?(\[[0-9a-f:.]+\]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?)?` +
 	`([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})*` +
 	`(\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-F]{2})*)?` +
 	`(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-F]{2})*)?$`)

@@ -10,7 +10,10 @@
 // Output is a pure function of the Feed: the same Feed always gives the same
 // bytes, so validators, golden files and ETags can rely on it. Every string
 // from the Feed passes through one cleaning step, so no control character,
-// invalid UTF-8 or character that XML 1.0 forbids reaches a document.
+// invalid UTF-8 or character that XML 1.0 forbids reaches a document; the
+// addresses copied from other publishers' feeds (an item's original link,
+// its source feed's id and URL) pass through feed.NormalizeURL and
+// feed.NormalizeIRI, so that none is an invalid URI.
 package render
 
 import (

@@ -53,9 +53,10 @@ func (h *Hub) verify(ctx context.Context, topics Topics, r Request) {
 	if ctx.Err() != nil {
 		return // shutting down; the subscriber will ask again
 	}
-	log := h.log.With("mode", r.Mode, "topic", r.Topic, "callback", r.Callback)
+	// Callbacks often carry a token in their query; logs get it redacted.
+	log := h.log.With("mode", r.Mode, "topic", r.Topic, "callback", feed.RedactURL(r.Callback))
 	if err != nil {
-		log.InfoContext(ctx, "websub: intent not verified", "status", status, "err", err)
+		log.InfoContext(ctx, "websub: intent not verified", "status", status, "err", feed.RedactURLs(err.Error()))
 		return
 	}
 	if r.Mode == Unsubscribe {
@@ -139,7 +140,7 @@ func (h *Hub) deliver(ctx context.Context, j job) {
 	}
 	now := h.opt.Now()
 	d := feed.Delivery{Time: start, Kind: feed.Content, Attempt: s.Failures + 1, Status: status, Duration: now.Sub(start)}
-	log := h.log.With("topic", s.Topic, "callback", s.Callback, "id", s.ID)
+	log := h.log.With("topic", s.Topic, "callback", feed.RedactURL(s.Callback), "id", s.ID)
 	switch {
 	case err == nil:
 		s.DeliveredETag, s.Failures, s.NextAttempt = j.content.ETag, 0, time.Time{}
@@ -157,11 +158,11 @@ func (h *Hub) deliver(ctx context.Context, j job) {
 		s.Failures++
 		if wait, ok := h.opt.Retry.Wait(s.Failures); ok {
 			s.NextAttempt = now.Add(wait)
-			log.InfoContext(ctx, "websub: delivery failed; will retry", "attempt", d.Attempt, "retry", s.NextAttempt, "err", err)
+			log.InfoContext(ctx, "websub: delivery failed; will retry", "attempt", d.Attempt, "retry", s.NextAttempt, "err", feed.RedactURLs(err.Error()))
 		} else {
 			d.Error += fmt.Sprintf(" (gave up after %d attempts)", s.Failures)
 			s.DeliveredETag, s.Failures, s.NextAttempt = j.content.ETag, 0, time.Time{}
-			log.WarnContext(ctx, "websub: delivery given up", "attempts", d.Attempt, "err", err)
+			log.WarnContext(ctx, "websub: delivery given up", "attempts", d.Attempt, "err", feed.RedactURLs(err.Error()))
 		}
 	}
 	if err := h.store.RecordDelivery(ctx, &s, d); err != nil && !errors.Is(err, feed.ErrNotFound) {

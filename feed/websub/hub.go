@@ -413,7 +413,8 @@ func (h *Hub) pingExternal(ctx context.Context, topics Topics) {
 			continue
 		}
 		if err := h.ping(ctx, t); err != nil {
-			h.log.WarnContext(ctx, "websub: ping external hub", "hub", h.opt.ExternalHub, "topic", t, "err", err)
+			h.log.WarnContext(ctx, "websub: ping external hub", "hub", feed.RedactURL(h.opt.ExternalHub), "topic", t,
+				"err", feed.RedactURLs(err.Error()))
 			h.pinged[t] = prev // tell it next time
 		}
 	}

@@ -275,11 +275,15 @@ type articleWriter struct {
 	logged  map[int64]bool
 	// tagDelta is how many articles each tag gained (or lost) in this write.
 	tagDelta map[int64]int64
+	// documents are the search index's vectors of the articles this write
+	// created, by provisional seq, written when they get their places.
+	documents map[int64]string
 }
 
 func (db *DB) newWriter(tx pgx.Tx) *articleWriter {
 	return &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now(),
-		fresh: map[int64]bool{}, logged: map[int64]bool{}, tagDelta: map[int64]int64{}}
+		fresh: map[int64]bool{}, logged: map[int64]bool{}, tagDelta: map[int64]int64{},
+		documents: map[int64]string{}}
 }
 
 // lockArticles locks the stored articles among arts, in the order of their
@@ -371,6 +375,9 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		w.created = append(w.created, seq)
 		w.fresh[seq] = true
 		w.log(changeEntry{seq: seq, articleID: a.ID, guid: a.GUID, change: feed.Created, version: 1, hash: hash})
+		if err := w.index(ctx, seq, a); err != nil {
+			return "", err
+		}
 		// The article is back under the GUID it had (an id deleted and
 		// created again the same day): its tombstone would contradict it.
 		if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = $1`, a.GUID); err != nil {
@@ -407,6 +414,11 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 				a.URL, a.Language, string(a.Origin), prov, hash, version, seq)
 			if err != nil {
 				return "", err
+			}
+			if edited {
+				if err := w.index(ctx, seq, a); err != nil {
+					return "", err
+				}
 			}
 		}
 	}

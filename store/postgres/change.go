@@ -118,6 +118,9 @@ func (w *articleWriter) finish(ctx context.Context, bumpVersion bool) error {
 		if err != nil {
 			return err
 		}
+		if err := w.indexCreated(ctx, place); err != nil {
+			return err
+		}
 		if err := w.writeLog(ctx, place); err != nil {
 			return err
 		}

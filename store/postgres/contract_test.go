@@ -22,6 +22,7 @@ var engine = storetest.Opener{
 		tb.Cleanup(func() { db.Close() })
 		return db
 	},
+	SetRankWindow: postgres.SetRankWindow,
 }
 
 // TestContract runs the behaviour every store engine must show against

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"io/fs"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,3 +58,12 @@ func (h *HeldWrite) Commit(ctx context.Context) error { return h.tx.Commit(ctx) 
 
 // Rollback abandons the write.
 func (h *HeldWrite) Rollback(ctx context.Context) error { return h.tx.Rollback(ctx) }
+
+// SetRankWindow sets rankWindow to n until the test ends, for the contract
+// suite's window tests (storetest.Opener.SetRankWindow). Tests that call it
+// must not run in parallel with others.
+func SetRankWindow(tb testing.TB, n int) {
+	old := rankWindow
+	rankWindow = n
+	tb.Cleanup(func() { rankWindow = old })
+}

@@ -23,6 +23,7 @@ type listing struct {
 	f     feed.ArticleFilter
 	order feed.ArticleOrder
 	match string // FTS5 expression; "" for none
+	query string // the query in canonical form, for the fingerprint
 	limit int
 	after *listKey // from the cursor
 }
@@ -45,7 +46,7 @@ func newListing(f feed.ArticleFilter) (*listing, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.match = matchExpr(q)
+		l.match, l.query = matchExpr(q), q.String()
 	}
 	switch l.order {
 	case "":
@@ -76,12 +77,14 @@ func newListing(f feed.ArticleFilter) (*listing, error) {
 
 // fingerprint identifies what the listing selects and how it is sorted, so
 // that a cursor is not taken to another listing, where it would skip or
-// repeat articles.
+// repeat articles. It holds the query in its canonical form, as
+// store/postgres's does, so that a cursor of OrderPublished or
+// OrderChanged means the same on both engines.
 func (l *listing) fingerprint() string {
 	tags := slices.Clone(l.f.Tags)
 	slices.Sort(tags)
 	h := sha256.Sum256(fmt.Appendf(nil, "%q|%s|%d|%d|%s|%s", tags, l.f.Origin, l.f.Source,
-		toMicros(l.f.Since), l.match, l.order))
+		toMicros(l.f.Since), l.query, l.order))
 	return base64.RawURLEncoding.EncodeToString(h[:6])
 }
 

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Subscribers", c.testSubscribers)
 	t.Run("Sources", c.testSources)
 	t.Run("Subscriptions", c.testSubscriptions)
+	t.Run("Copy", c.testCopy)
 }
 
 // contract is the state the suite shares: how to open a store.

@@ -1,0 +1,484 @@
+package postgres
+
+// Copying a whole database to and from another engine: see package
+// store/internal/dump for the records, and store.Copier for the contract.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/store/internal/dump"
+)
+
+// copyTables names the table that holds each kind of record.
+var copyTables = map[string]string{
+	dump.KindSite: "site", dump.KindTags: "tags", dump.KindTagAliases: "tag_aliases", dump.KindSources: "sources",
+	dump.KindArticles: "articles", dump.KindArticleTags: "article_tags", dump.KindVersions: "article_versions",
+	dump.KindChanges: "changes", dump.KindTombstones: "tombstones", dump.KindTokens: "tokens",
+	dump.KindSubscribers: "subscribers", dump.KindSubscriptions: "subscriptions", dump.KindDeliveries: "deliveries",
+}
+
+// errExportStopped ends an export whose consumer stopped asking for records.
+var errExportStopped = errors.New("stop")
+
+// Export returns every record of the database, read in one snapshot (a
+// repeatable-read transaction: writers go on meanwhile), in the order of
+// dump.Kinds, each kind by its key. The first is the *dump.Site, with the
+// counts of the rest. An error ends the sequence.
+func (db *DB) Export(ctx context.Context) iter.Seq2[dump.Record, error] {
+	return func(yield func(dump.Record, error) bool) {
+		err := db.readTx(ctx, func(tx pgx.Tx) error {
+			return exportAll(ctx, tx, func(r dump.Record) error {
+				if !yield(r, nil) {
+					return errExportStopped
+				}
+				return nil
+			})
+		})
+		if err != nil && !errors.Is(err, errExportStopped) {
+			yield(nil, fmt.Errorf("export: %w", err))
+		}
+	}
+}
+
+func exportAll(ctx context.Context, tx pgx.Tx, emit func(dump.Record) error) error {
+	site := &dump.Site{}
+	err := tx.QueryRow(ctx, `SELECT s.authority, s.created, v.version,
+			(SELECT value FROM counters WHERE name = 'sources'),
+			(SELECT value FROM counters WHERE name = 'changes'),
+			(SELECT value FROM counters WHERE name = 'tokens'),
+			(SELECT value FROM counters WHERE name = 'subscribers')
+		FROM site s, content_version v WHERE s.id = 1 AND v.id = 1`).
+		Scan(&site.Authority, &site.Created, &site.Version,
+			&site.LastSourceID, &site.LastChangeID, &site.LastTokenID, &site.LastSubscriberID)
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	if site.Counts, err = countRecords(ctx, tx); err != nil {
+		return err
+	}
+	if err := emit(site); err != nil {
+		return err
+	}
+	for _, k := range exportKinds {
+		if err := exportRows(ctx, tx, k, emit); err != nil {
+			return fmt.Errorf("%s: %w", k.kind, err)
+		}
+	}
+	return nil
+}
+
+// An export reads one kind of record: query selects its rows, scan makes a
+// record of each.
+type exportKind struct {
+	kind  string
+	query string
+	scan  func(row pgx.Row) (dump.Record, error)
+}
+
+func exportRows(ctx context.Context, tx pgx.Tx, k exportKind, emit func(dump.Record) error) error {
+	rows, err := tx.Query(ctx, k.query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := k.scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exportKinds are the kinds after the site, in order.
+var exportKinds = []exportKind{
+	{dump.KindTags, `SELECT id, slug, name, description, rule, articles, created, updated FROM tags ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var t dump.Tag
+			err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Description, &t.Rule, &t.Articles, &t.Created, &t.Updated)
+			return &t, err
+		}},
+	{dump.KindTagAliases, `SELECT slug, tag_id FROM tag_aliases ORDER BY slug`,
+		func(row pgx.Row) (dump.Record, error) {
+			var a dump.TagAlias
+			err := row.Scan(&a.Slug, &a.TagID)
+			return &a, err
+		}},
+	{dump.KindSources, `SELECT id, url, name, tags, every, enabled, use_categories, etag, last_modified,
+			last_attempt, last_success, last_status, consecutive_errors, last_error, next_fetch, pending_url,
+			pending_count, hint, created
+		FROM sources ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var s dump.Source
+			err := row.Scan(&s.ID, &s.URL, &s.Name, &s.Tags, &s.Every, &s.Enabled, &s.UseCategories, &s.ETag,
+				&s.LastModified, &s.LastAttempt, &s.LastSuccess, &s.LastStatus, &s.Errors, &s.LastError,
+				&s.NextFetch, &s.PendingURL, &s.PendingCount, &s.Hint, &s.Created)
+			return &s, err
+		}},
+	{dump.KindArticles, `SELECT seq, id, guid, slug, title, summary, content, authors, published, updated, created,
+			url, language, origin, provenance, content_hash, COALESCE(source_id, 0), rev, changed, version
+		FROM articles ORDER BY seq`,
+		func(row pgx.Row) (dump.Record, error) {
+			var a dump.Article
+			err := row.Scan(&a.Seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &a.Authors,
+				&a.Published, &a.Updated, &a.Created, &a.URL, &a.Language, &a.Origin, &a.Provenance, &a.ContentHash,
+				&a.SourceID, &a.Rev, &a.Changed, &a.Version)
+			return &a, err
+		}},
+	{dump.KindArticleTags, `SELECT tag_id, article_seq, published, COALESCE(rule, ''), matched FROM article_tags
+		ORDER BY article_seq, tag_id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var t dump.ArticleTag
+			err := row.Scan(&t.TagID, &t.ArticleSeq, &t.Published, &t.Rule, &t.Matched)
+			return &t, err
+		}},
+	{dump.KindVersions, `SELECT id, article_seq, version, title, summary, content, authors, published, updated,
+			url, language, origin, provenance, content_hash, saved, replaced
+		FROM article_versions ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var v dump.Version
+			err := row.Scan(&v.ID, &v.ArticleSeq, &v.Version, &v.Title, &v.Summary, &v.Content, &v.Authors,
+				&v.Published, &v.Updated, &v.URL, &v.Language, &v.Origin, &v.Provenance, &v.ContentHash,
+				&v.Saved, &v.Replaced)
+			return &v, err
+		}},
+	{dump.KindChanges, `SELECT id, article_id, guid, change, at, COALESCE(version, 0), content_hash
+		FROM changes ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var c dump.Change
+			err := row.Scan(&c.ID, &c.ArticleID, &c.GUID, &c.Change, &c.At, &c.Version, &c.ContentHash)
+			return &c, err
+		}},
+	{dump.KindTombstones, `SELECT guid, article_id, origin, tags, deleted FROM tombstones ORDER BY guid`,
+		func(row pgx.Row) (dump.Record, error) {
+			var t dump.Tombstone
+			err := row.Scan(&t.GUID, &t.ArticleID, &t.Origin, &t.Tags, &t.Deleted)
+			return &t, err
+		}},
+	{dump.KindTokens, `SELECT id, name, hash, created, COALESCE(last_used, 0), COALESCE(revoked, 0)
+		FROM tokens ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var t dump.Token
+			err := row.Scan(&t.ID, &t.Name, &t.Hash, &t.Created, &t.LastUsed, &t.Revoked)
+			return &t, err
+		}},
+	{dump.KindSubscribers, `SELECT id, name, hash, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
+			polls, not_modified, COALESCE(last_seen, 0), user_agents
+		FROM subscribers ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var (
+				s      dump.Subscriber
+				agents []byte
+			)
+			err := row.Scan(&s.ID, &s.Name, &s.Hash, &s.Plan, &s.Tags, &s.Rate, &s.Attribution, &s.Created, &s.Revoked,
+				&s.Polls, &s.NotModified, &s.LastSeen, &agents)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(agents, &s.UserAgents); err != nil {
+				return nil, fmt.Errorf("subscriber %s: user agents: %w", s.Name, err)
+			}
+			return &s, nil
+		}},
+	{dump.KindSubscriptions, `SELECT id, topic, callback, secret, lease, expires, created, delivered_etag,
+			failures, next_attempt
+		FROM subscriptions ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var s dump.Subscription
+			err := row.Scan(&s.ID, &s.Topic, &s.Callback, &s.Secret, &s.Lease, &s.Expires, &s.Created,
+				&s.DeliveredETag, &s.Failures, &s.NextAttempt)
+			return &s, err
+		}},
+	{dump.KindDeliveries, `SELECT id, subscription_id, time, kind, attempt, status, duration, error
+		FROM deliveries ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var d dump.Delivery
+			err := row.Scan(&d.ID, &d.SubscriptionID, &d.Time, &d.Type, &d.Attempt, &d.Status, &d.Duration, &d.Error)
+			return &d, err
+		}},
+}
+
+// Counts returns how many records of each kind (dump.Kinds) the database
+// holds, the site counting 1, in one snapshot.
+func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
+	var out map[string]int64
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = countRecords(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+func countRecords(ctx context.Context, q queryer) (map[string]int64, error) {
+	var sel []string
+	for _, k := range dump.Kinds {
+		sel = append(sel, "(SELECT COUNT(*) FROM "+copyTables[k]+")")
+	}
+	n := make([]int64, len(dump.Kinds))
+	dest := make([]any, len(n))
+	for i := range n {
+		dest[i] = &n[i]
+	}
+	if err := q.QueryRow(ctx, "SELECT "+strings.Join(sel, ", ")).Scan(dest...); err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	out := make(map[string]int64, len(n))
+	for i, k := range dump.Kinds {
+		out[k] = n[i]
+	}
+	return out, nil
+}
+
+// Import stores records, as an Export of this engine or another gives them,
+// into this database, which must hold nothing but its site (feed.ErrConflict
+// otherwise: open a new database without seed tags to import into). It
+// keeps every id, seq, rev and time, so that feeds, archive pages, cursors
+// and GUIDs are those of the source, takes the source's site identity and
+// content version, sets the counters and sequences past the ids it stored
+// (and past those the source gave and removed), recounts the tags' articles
+// and builds the search index as it goes.
+//
+// It runs in one transaction, writing with COPY a batch at a time, and
+// checks what it stored against the counts of the site record (which must
+// come first): on any error nothing is stored. Afterwards this handle's Site
+// is the imported one; nothing else may use the handle meanwhile, and other
+// instances should not use the database until it returns.
+func (db *DB) Import(ctx context.Context, records iter.Seq2[dump.Record, error]) error {
+	var site *dump.Site
+	// Not db.tx: records cannot be read twice, so a transaction aborted to
+	// break a deadlock is not run again (there is no other writer to meet
+	// in a new database).
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// Writers of articles (another instance) wait until the import ends.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", changeLogLock); err != nil {
+			return fmt.Errorf("lock the change log: %w", err)
+		}
+		have, err := countRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := dump.NotEmpty(have); err != nil {
+			return err
+		}
+		im := &importer{tx: tx}
+		for r, err := range records {
+			if err != nil {
+				return err
+			}
+			if site == nil {
+				s, ok := r.(*dump.Site)
+				if !ok {
+					return fmt.Errorf("the records begin with %s, not the site", r.Kind())
+				}
+				site = s
+				continue
+			}
+			if err := im.add(ctx, r); err != nil {
+				return fmt.Errorf("%s: %w", r.Kind(), err)
+			}
+		}
+		if err := im.flush(ctx); err != nil {
+			return fmt.Errorf("%s: %w", im.kind, err)
+		}
+		if site == nil {
+			return errors.New("no records, not even the site")
+		}
+		if err := finishImport(ctx, tx, site); err != nil {
+			return err
+		}
+		got, err := countRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return dump.CheckCounts(site.Counts, got)
+	})
+	if err != nil {
+		return fmt.Errorf("import: %w", textError(err))
+	}
+	db.site.Authority, db.site.Created = site.Authority, fromMicros(site.Created)
+	// Fresh statistics, so that the first queries after a large import are
+	// planned for the rows it brought.
+	if _, err := db.pool.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("import: analyze: %w", err)
+	}
+	return nil
+}
+
+// importBatch is how many rows an import sends in one COPY.
+const importBatch = 500
+
+// An importer gathers records of one kind and writes them with COPY.
+type importer struct {
+	tx   pgx.Tx
+	kind string
+	rows [][]any
+	// The search index's rows of the articles among rows.
+	seqs      []int64
+	documents []string
+}
+
+// columns lists, for each kind after the site, the columns that its values
+// (importer.add) fill, in order.
+var copyColumns = map[string][]string{
+	dump.KindTags:       {"id", "slug", "name", "description", "rule", "articles", "created", "updated"},
+	dump.KindTagAliases: {"slug", "tag_id"},
+	dump.KindSources: {"id", "url", "name", "tags", "every", "enabled", "use_categories", "etag", "last_modified",
+		"last_attempt", "last_success", "last_status", "consecutive_errors", "last_error", "next_fetch",
+		"pending_url", "pending_count", "hint", "created"},
+	dump.KindArticles: {"seq", "id", "guid", "slug", "title", "summary", "content", "authors", "published",
+		"updated", "created", "url", "language", "origin", "provenance", "content_hash", "source_id", "rev",
+		"changed", "version"},
+	dump.KindArticleTags: {"tag_id", "article_seq", "published", "rule", "matched"},
+	dump.KindVersions: {"id", "article_seq", "version", "title", "summary", "content", "authors", "published",
+		"updated", "url", "language", "origin", "provenance", "content_hash", "saved", "replaced"},
+	dump.KindChanges:    {"id", "article_id", "guid", "change", "at", "version", "content_hash"},
+	dump.KindTombstones: {"guid", "article_id", "origin", "tags", "deleted"},
+	dump.KindTokens:     {"id", "name", "hash", "created", "last_used", "revoked"},
+	dump.KindSubscribers: {"id", "name", "hash", "plan", "tags", "rate", "attribution", "created", "revoked",
+		"polls", "not_modified", "last_seen", "user_agents"},
+	dump.KindSubscriptions: {"id", "topic", "callback", "secret", "lease", "expires", "created", "delivered_etag",
+		"failures", "next_attempt"},
+	dump.KindDeliveries: {"id", "subscription_id", "time", "kind", "attempt", "status", "duration", "error"},
+}
+
+// add queues r, writing the queued batch first when r is of another kind or
+// the batch is full.
+func (im *importer) add(ctx context.Context, r dump.Record) error {
+	var v []any
+	switch r := r.(type) {
+	case *dump.Tag:
+		v = []any{r.ID, r.Slug, r.Name, r.Description, r.Rule, int64(0), r.Created, r.Updated}
+	case *dump.TagAlias:
+		v = []any{r.Slug, r.TagID}
+	case *dump.Source:
+		v = []any{r.ID, r.URL, r.Name, nonNil(r.Tags), r.Every, r.Enabled, r.UseCategories, r.ETag,
+			r.LastModified, r.LastAttempt, r.LastSuccess, r.LastStatus, r.Errors, r.LastError, r.NextFetch,
+			r.PendingURL, r.PendingCount, r.Hint, r.Created}
+	case *dump.Article:
+		v = []any{r.Seq, r.ID, r.GUID, r.Slug, r.Title, r.Summary, r.Content, nonNil(r.Authors), r.Published,
+			r.Updated, r.Created, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash,
+			copyNullInt(r.SourceID), r.Rev, r.Changed, r.Version}
+	case *dump.ArticleTag:
+		var rule, matched any // NULL for a hand tag
+		if r.Rule != "" {
+			rule, matched = r.Rule, nonNil(r.Matched)
+		}
+		v = []any{r.TagID, r.ArticleSeq, r.Published, rule, matched}
+	case *dump.Version:
+		v = []any{r.ID, r.ArticleSeq, r.Version, r.Title, r.Summary, r.Content, nonNil(r.Authors), r.Published,
+			r.Updated, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash, r.Saved, r.Replaced}
+	case *dump.Change:
+		var hash any
+		if r.ContentHash != nil {
+			hash = r.ContentHash
+		}
+		v = []any{r.ID, r.ArticleID, r.GUID, r.Change, r.At, copyNullInt(r.Version), hash}
+	case *dump.Tombstone:
+		v = []any{r.GUID, r.ArticleID, r.Origin, nonNil(r.Tags), r.Deleted}
+	case *dump.Token:
+		v = []any{r.ID, r.Name, r.Hash, r.Created, copyNullInt(r.LastUsed), copyNullInt(r.Revoked)}
+	case *dump.Subscriber:
+		agents := r.UserAgents
+		if agents == nil {
+			agents = map[string]int64{}
+		}
+		b, err := json.Marshal(agents)
+		if err != nil {
+			return err
+		}
+		v = []any{r.ID, r.Name, r.Hash, r.Plan, nonNil(r.Tags), r.Rate, r.Attribution, r.Created,
+			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b)}
+	case *dump.Subscription:
+		v = []any{r.ID, r.Topic, r.Callback, r.Secret, r.Lease, r.Expires, r.Created, r.DeliveredETag,
+			r.Failures, r.NextAttempt}
+	case *dump.Delivery:
+		v = []any{r.ID, r.SubscriptionID, r.Time, r.Type, r.Attempt, r.Status, r.Duration, r.Error}
+	default:
+		return fmt.Errorf("a record of kind %s out of place", r.Kind())
+	}
+	if r.Kind() != im.kind || len(im.rows) == importBatch {
+		if err := im.flush(ctx); err != nil {
+			return err
+		}
+		im.kind = r.Kind()
+	}
+	im.rows = append(im.rows, v)
+	if a, ok := r.(*dump.Article); ok {
+		im.seqs, im.documents = append(im.seqs, a.Seq), append(im.documents, document(a.Title, a.Summary, a.Content))
+	}
+	return nil
+}
+
+// flush writes the queued batch, and the search index's rows of its
+// articles (made in Go, as the article writer makes them: see search.go).
+func (im *importer) flush(ctx context.Context) error {
+	if len(im.rows) == 0 {
+		return nil
+	}
+	_, err := im.tx.CopyFrom(ctx, pgx.Identifier{copyTables[im.kind]}, copyColumns[im.kind], pgx.CopyFromRows(im.rows))
+	im.rows = im.rows[:0]
+	if err != nil || len(im.seqs) == 0 {
+		return err
+	}
+	_, err = im.tx.Exec(ctx, `INSERT INTO article_search (seq, document)
+		SELECT u.seq, u.document::tsvector FROM unnest($1::bigint[], $2::text[]) AS u(seq, document)`, im.seqs, im.documents)
+	im.seqs, im.documents = im.seqs[:0], im.documents[:0]
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+// finishImport ends an import with what is not rows of their own: the
+// site's identity and content version, the counters and sequences of ids,
+// and the tags' counts.
+func finishImport(ctx context.Context, tx pgx.Tx, site *dump.Site) error {
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE site SET authority = $1, created = $2 WHERE id = 1`, site.Authority, site.Created)
+	b.Queue(`UPDATE content_version SET version = $1 WHERE id = 1`, site.Version)
+	for _, c := range []struct {
+		name string
+		last int64
+	}{{"sources", site.LastSourceID}, {"changes", site.LastChangeID}, {"tokens", site.LastTokenID},
+		{"subscribers", site.LastSubscriberID}} {
+		// The table is the counter's name.
+		b.Queue(`UPDATE counters SET value = GREATEST($2::bigint, (SELECT COALESCE(MAX(id), 0) FROM `+
+			pgx.Identifier{c.name}.Sanitize()+`)) WHERE name = $1`, c.name, c.last)
+	}
+	// The identity columns go on after the greatest id stored.
+	for _, table := range []string{"tags", "article_versions", "deliveries"} {
+		t := pgx.Identifier{table}.Sanitize()
+		b.Queue(`SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`, table)
+	}
+	b.Queue(`UPDATE tags SET articles = (SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = tags.id)`)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("finish: %w", err)
+	}
+	return nil
+}
+
+func copyNullString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// nullInt stores 0 (never, none) as NULL.
+func copyNullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

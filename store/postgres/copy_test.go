@@ -1,0 +1,47 @@
+package postgres_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"herald/store"
+	"herald/store/sqlite"
+	"herald/store/storetest"
+)
+
+// sqliteEngine opens SQLite files in temporary folders, for the copies
+// between the engines.
+var sqliteEngine = storetest.Opener{
+	Create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "herald.db") },
+	Open: func(tb testing.TB, path string, opt store.Options) store.DB {
+		tb.Helper()
+		db, err := sqlite.Open(context.Background(), path, sqlite.Options(opt))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	},
+}
+
+// TestCopyBetweenEngines copies a database from SQLite to PostgreSQL and
+// back, and from PostgreSQL to SQLite and back: every copy reads as its
+// source, record for record, and goes on as it would.
+func TestCopyBetweenEngines(t *testing.T) {
+	storetest.PostgresServer(t)
+	t.Run("FromSQLite", func(t *testing.T) { storetest.CopyBetween(t, sqliteEngine, engine) })
+	t.Run("FromPostgreSQL", func(t *testing.T) { storetest.CopyBetween(t, engine, sqliteEngine) })
+}
+
+// BenchmarkCopyFromSQLite and BenchmarkCopyToSQLite measure copies of a
+// large database between the engines; see storetest.BenchmarkCopy.
+func BenchmarkCopyFromSQLite(b *testing.B) {
+	storetest.PostgresServer(b)
+	storetest.BenchmarkCopy(b, sqliteEngine, engine)
+}
+
+func BenchmarkCopyToSQLite(b *testing.B) {
+	storetest.PostgresServer(b)
+	storetest.BenchmarkCopy(b, engine, sqliteEngine)
+}

@@ -1,0 +1,508 @@
+package sqlite
+
+// Copying a whole database to and from another engine: see package
+// store/internal/dump for the records, and store.Copier for the contract.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+
+	"herald/feed"
+	"herald/store/internal/dump"
+)
+
+// copyTables names the table that holds each kind of record.
+var copyTables = map[string]string{
+	dump.KindSite: "site", dump.KindTags: "tags", dump.KindTagAliases: "tag_aliases", dump.KindSources: "sources",
+	dump.KindArticles: "articles", dump.KindArticleTags: "article_tags", dump.KindVersions: "article_versions",
+	dump.KindChanges: "changes", dump.KindTombstones: "tombstones", dump.KindTokens: "tokens",
+	dump.KindSubscribers: "subscribers", dump.KindSubscriptions: "subscriptions", dump.KindDeliveries: "deliveries",
+}
+
+// errExportStopped ends an export whose consumer stopped asking for records.
+var errExportStopped = errors.New("stop")
+
+// Export returns every record of the database, read in one snapshot (a
+// read transaction: writers go on meanwhile), in the order of dump.Kinds,
+// each kind by its key. The first is the *dump.Site, with the counts of the
+// rest. An error ends the sequence.
+func (db *DB) Export(ctx context.Context) iter.Seq2[dump.Record, error] {
+	return func(yield func(dump.Record, error) bool) {
+		err := db.export(ctx, func(r dump.Record) error {
+			if !yield(r, nil) {
+				return errExportStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errExportStopped) {
+			yield(nil, fmt.Errorf("export: %w", err))
+		}
+	}
+}
+
+func (db *DB) export(ctx context.Context, emit func(dump.Record) error) error {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	site := &dump.Site{}
+	err = tx.QueryRowContext(ctx, `SELECT s.authority, s.created, v.version,
+			COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sources'), 0),
+			COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0),
+			COALESCE((SELECT MAX(id) FROM tokens), 0),
+			COALESCE((SELECT MAX(id) FROM subscribers), 0)
+		FROM site s, content_version v WHERE s.id = 1 AND v.id = 1`).
+		Scan(&site.Authority, &site.Created, &site.Version,
+			&site.LastSourceID, &site.LastChangeID, &site.LastTokenID, &site.LastSubscriberID)
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	if site.Counts, err = countRecords(ctx, tx); err != nil {
+		return err
+	}
+	if err := emit(site); err != nil {
+		return err
+	}
+	for _, k := range exportKinds {
+		if err := exportRows(ctx, tx, k, emit); err != nil {
+			return fmt.Errorf("%s: %w", k.kind, err)
+		}
+	}
+	return nil
+}
+
+// An export reads one kind of record: query selects its rows, scan makes a
+// record of each.
+type exportKind struct {
+	kind  string
+	query string
+	scan  func(row rowScanner) (dump.Record, error)
+}
+
+func exportRows(ctx context.Context, tx *sql.Tx, k exportKind, emit func(dump.Record) error) error {
+	rows, err := tx.QueryContext(ctx, k.query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := k.scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exportKinds are the kinds after the site, in order.
+var exportKinds = []exportKind{
+	{dump.KindTags, `SELECT id, slug, name, description, rule, articles, created, updated FROM tags ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var t dump.Tag
+			err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Description, &t.Rule, &t.Articles, &t.Created, &t.Updated)
+			return &t, err
+		}},
+	{dump.KindTagAliases, `SELECT slug, tag_id FROM tag_aliases ORDER BY slug`,
+		func(row rowScanner) (dump.Record, error) {
+			var a dump.TagAlias
+			err := row.Scan(&a.Slug, &a.TagID)
+			return &a, err
+		}},
+	{dump.KindSources, `SELECT id, url, name, tags, every, enabled, use_categories, etag, last_modified,
+			last_attempt, last_success, last_status, consecutive_errors, last_error, next_fetch, pending_url,
+			pending_count, hint, created
+		FROM sources ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				s    dump.Source
+				tags string
+			)
+			err := row.Scan(&s.ID, &s.URL, &s.Name, &tags, &s.Every, &s.Enabled, &s.UseCategories, &s.ETag,
+				&s.LastModified, &s.LastAttempt, &s.LastSuccess, &s.LastStatus, &s.Errors, &s.LastError,
+				&s.NextFetch, &s.PendingURL, &s.PendingCount, &s.Hint, &s.Created)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(tags), &s.Tags); err != nil {
+				return nil, fmt.Errorf("source %d: tags: %w", s.ID, err)
+			}
+			return &s, nil
+		}},
+	{dump.KindArticles, `SELECT seq, id, guid, slug, title, summary, content, authors, published, updated, created,
+			url, language, origin, provenance, content_hash, COALESCE(source_id, 0), rev, changed, version
+		FROM articles ORDER BY seq`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				a       dump.Article
+				authors string
+				prov    sql.NullString
+			)
+			err := row.Scan(&a.Seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &authors,
+				&a.Published, &a.Updated, &a.Created, &a.URL, &a.Language, &a.Origin, &prov, &a.ContentHash,
+				&a.SourceID, &a.Rev, &a.Changed, &a.Version)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
+				return nil, fmt.Errorf("article %s: authors: %w", a.ID, err)
+			}
+			if prov.Valid {
+				a.Provenance = &prov.String
+			}
+			return &a, nil
+		}},
+	{dump.KindArticleTags, `SELECT tag_id, article_seq, published, rule, matched FROM article_tags
+		ORDER BY article_seq, tag_id`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				t             dump.ArticleTag
+				rule, matched sql.NullString
+			)
+			if err := row.Scan(&t.TagID, &t.ArticleSeq, &t.Published, &rule, &matched); err != nil {
+				return nil, err
+			}
+			t.Rule = rule.String
+			if matched.Valid {
+				if err := json.Unmarshal([]byte(matched.String), &t.Matched); err != nil {
+					return nil, fmt.Errorf("article %d tag %d: matched: %w", t.ArticleSeq, t.TagID, err)
+				}
+			}
+			return &t, nil
+		}},
+	{dump.KindVersions, `SELECT id, article_seq, version, title, summary, content, authors, published, updated,
+			url, language, origin, provenance, content_hash, saved, replaced
+		FROM article_versions ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				v       dump.Version
+				authors string
+				prov    sql.NullString
+			)
+			err := row.Scan(&v.ID, &v.ArticleSeq, &v.Version, &v.Title, &v.Summary, &v.Content, &authors,
+				&v.Published, &v.Updated, &v.URL, &v.Language, &v.Origin, &prov, &v.ContentHash, &v.Saved, &v.Replaced)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(authors), &v.Authors); err != nil {
+				return nil, fmt.Errorf("version %d: authors: %w", v.ID, err)
+			}
+			if prov.Valid {
+				v.Provenance = &prov.String
+			}
+			return &v, nil
+		}},
+	{dump.KindChanges, `SELECT id, article_id, guid, change, at, COALESCE(version, 0), content_hash
+		FROM changes ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var c dump.Change
+			err := row.Scan(&c.ID, &c.ArticleID, &c.GUID, &c.Change, &c.At, &c.Version, &c.ContentHash)
+			return &c, err
+		}},
+	{dump.KindTombstones, `SELECT guid, article_id, origin, tags, deleted FROM tombstones ORDER BY guid`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				t    dump.Tombstone
+				tags string
+			)
+			if err := row.Scan(&t.GUID, &t.ArticleID, &t.Origin, &tags, &t.Deleted); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+				return nil, fmt.Errorf("tombstone %s: tags: %w", t.GUID, err)
+			}
+			return &t, nil
+		}},
+	{dump.KindTokens, `SELECT id, name, hash, created, COALESCE(last_used, 0), COALESCE(revoked, 0)
+		FROM tokens ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var t dump.Token
+			err := row.Scan(&t.ID, &t.Name, &t.Hash, &t.Created, &t.LastUsed, &t.Revoked)
+			return &t, err
+		}},
+	{dump.KindSubscribers, `SELECT id, name, hash, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
+			polls, not_modified, COALESCE(last_seen, 0), user_agents
+		FROM subscribers ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var (
+				s            dump.Subscriber
+				tags, agents string
+			)
+			err := row.Scan(&s.ID, &s.Name, &s.Hash, &s.Plan, &tags, &s.Rate, &s.Attribution, &s.Created, &s.Revoked,
+				&s.Polls, &s.NotModified, &s.LastSeen, &agents)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(tags), &s.Tags); err != nil {
+				return nil, fmt.Errorf("subscriber %s: tags: %w", s.Name, err)
+			}
+			if err := json.Unmarshal([]byte(agents), &s.UserAgents); err != nil {
+				return nil, fmt.Errorf("subscriber %s: user agents: %w", s.Name, err)
+			}
+			return &s, nil
+		}},
+	{dump.KindSubscriptions, `SELECT id, topic, callback, secret, lease, expires, created, delivered_etag,
+			failures, next_attempt
+		FROM subscriptions ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var s dump.Subscription
+			err := row.Scan(&s.ID, &s.Topic, &s.Callback, &s.Secret, &s.Lease, &s.Expires, &s.Created,
+				&s.DeliveredETag, &s.Failures, &s.NextAttempt)
+			return &s, err
+		}},
+	{dump.KindDeliveries, `SELECT id, subscription_id, time, kind, attempt, status, duration, error
+		FROM deliveries ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var d dump.Delivery
+			err := row.Scan(&d.ID, &d.SubscriptionID, &d.Time, &d.Type, &d.Attempt, &d.Status, &d.Duration, &d.Error)
+			return &d, err
+		}},
+}
+
+// Counts returns how many records of each kind (dump.Kinds) the database
+// holds, the site counting 1.
+func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	defer tx.Rollback()
+	return countRecords(ctx, tx)
+}
+
+func countRecords(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
+	var sel []string
+	for _, k := range dump.Kinds {
+		sel = append(sel, "(SELECT COUNT(*) FROM "+copyTables[k]+")")
+	}
+	n := make([]int64, len(dump.Kinds))
+	dest := make([]any, len(n))
+	for i := range n {
+		dest[i] = &n[i]
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")).Scan(dest...); err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	out := make(map[string]int64, len(n))
+	for i, k := range dump.Kinds {
+		out[k] = n[i]
+	}
+	return out, nil
+}
+
+// Import stores records, as an Export of this engine or another gives them,
+// into this database, which must hold nothing but its site (feed.ErrConflict
+// otherwise: open a new file without seed tags to import into). It keeps
+// every id, seq, rev and time, so that feeds, archive pages, cursors and
+// GUIDs are those of the source, takes the source's site identity and
+// content version, numbers later sources and change log entries after the
+// source's, recounts the tags' articles and builds the search index.
+//
+// It runs in one transaction and checks what it stored against the counts
+// of the site record (which must come first): on any error nothing is
+// stored. Afterwards this handle's Site is the imported one; nothing else
+// may use the handle meanwhile.
+func (db *DB) Import(ctx context.Context, records iter.Seq2[dump.Record, error]) error {
+	var site *dump.Site
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		have, err := countRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := dump.NotEmpty(have); err != nil {
+			return err
+		}
+		im := &importer{tx: tx, stmts: map[string]*sql.Stmt{}}
+		defer im.close()
+		for r, err := range records {
+			if err != nil {
+				return err
+			}
+			if site == nil {
+				s, ok := r.(*dump.Site)
+				if !ok {
+					return fmt.Errorf("the records begin with %s, not the site", r.Kind())
+				}
+				site = s
+				continue
+			}
+			if err := im.write(ctx, r); err != nil {
+				return fmt.Errorf("%s: %w", r.Kind(), err)
+			}
+		}
+		if site == nil {
+			return errors.New("no records, not even the site")
+		}
+		if err := finishImport(ctx, tx, site); err != nil {
+			return err
+		}
+		got, err := countRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return dump.CheckCounts(site.Counts, got)
+	})
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	db.site = feed.Site{Authority: site.Authority, Created: fromMicros(site.Created)}
+	return nil
+}
+
+// An importer writes records with one prepared statement per kind.
+type importer struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (im *importer) close() {
+	for _, s := range im.stmts {
+		s.Close()
+	}
+}
+
+// importInserts are the statements that store each kind of record after the site.
+var importInserts = map[string]string{
+	dump.KindTags: `INSERT INTO tags (id, slug, name, description, rule, articles, created, updated)
+		VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+	dump.KindTagAliases: `INSERT INTO tag_aliases (slug, tag_id) VALUES (?, ?)`,
+	dump.KindSources: `INSERT INTO sources (id, url, name, tags, every, enabled, use_categories, etag, last_modified,
+			last_attempt, last_success, last_status, consecutive_errors, last_error, next_fetch, pending_url,
+			pending_count, hint, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindArticles: `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors, published,
+			updated, created, url, language, origin, provenance, content_hash, source_id, rev, changed, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindArticleTags: `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched)
+		VALUES (?, ?, ?, ?, ?)`,
+	dump.KindVersions: `INSERT INTO article_versions (id, article_seq, version, title, summary, content, authors,
+			published, updated, url, language, origin, provenance, content_hash, saved, replaced)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindChanges: `INSERT INTO changes (id, article_id, guid, change, at, version, content_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindTombstones: `INSERT INTO tombstones (guid, article_id, origin, tags, deleted) VALUES (?, ?, ?, ?, ?)`,
+	dump.KindTokens:     `INSERT INTO tokens (id, name, hash, created, last_used, revoked) VALUES (?, ?, ?, ?, ?, ?)`,
+	dump.KindSubscribers: `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created, revoked,
+			polls, not_modified, last_seen, user_agents)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindSubscriptions: `INSERT INTO subscriptions (id, topic, callback, secret, lease, expires, created,
+			delivered_etag, failures, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindDeliveries: `INSERT INTO deliveries (id, subscription_id, time, kind, attempt, status, duration, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+}
+
+func (im *importer) write(ctx context.Context, r dump.Record) error {
+	var args []any
+	switch r := r.(type) {
+	case *dump.Tag:
+		args = []any{r.ID, r.Slug, r.Name, r.Description, r.Rule, r.Created, r.Updated}
+	case *dump.TagAlias:
+		args = []any{r.Slug, r.TagID}
+	case *dump.Source:
+		args = []any{r.ID, r.URL, r.Name, tagsJSON(r.Tags), r.Every, r.Enabled, r.UseCategories, r.ETag,
+			r.LastModified, r.LastAttempt, r.LastSuccess, r.LastStatus, r.Errors, r.LastError, r.NextFetch,
+			r.PendingURL, r.PendingCount, r.Hint, r.Created}
+	case *dump.Article:
+		args = []any{r.Seq, r.ID, r.GUID, r.Slug, r.Title, r.Summary, r.Content, tagsJSON(r.Authors),
+			r.Published, r.Updated, r.Created, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash,
+			sql.NullInt64{Int64: r.SourceID, Valid: r.SourceID != 0}, r.Rev, r.Changed, r.Version}
+	case *dump.ArticleTag:
+		args = []any{r.TagID, r.ArticleSeq, r.Published, sql.NullString{String: r.Rule, Valid: r.Rule != ""},
+			matchedJSON(feed.ArticleTag{Rule: r.Rule, Matched: r.Matched})}
+	case *dump.Version:
+		args = []any{r.ID, r.ArticleSeq, r.Version, r.Title, r.Summary, r.Content, tagsJSON(r.Authors),
+			r.Published, r.Updated, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash,
+			r.Saved, r.Replaced}
+	case *dump.Change:
+		args = []any{r.ID, r.ArticleID, r.GUID, r.Change, r.At,
+			sql.NullInt64{Int64: r.Version, Valid: r.Version != 0}, r.ContentHash}
+	case *dump.Tombstone:
+		args = []any{r.GUID, r.ArticleID, r.Origin, int64sJSON(nonNil(r.Tags)), r.Deleted}
+	case *dump.Token:
+		args = []any{r.ID, r.Name, r.Hash, r.Created, copyNullInt(r.LastUsed), copyNullInt(r.Revoked)}
+	case *dump.Subscriber:
+		agents := r.UserAgents
+		if agents == nil {
+			agents = map[string]int64{}
+		}
+		b, err := json.Marshal(agents)
+		if err != nil {
+			return err
+		}
+		args = []any{r.ID, r.Name, r.Hash, r.Plan, tagsJSON(r.Tags), r.Rate, r.Attribution, r.Created,
+			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b)}
+	case *dump.Subscription:
+		args = []any{r.ID, r.Topic, r.Callback, r.Secret, r.Lease, r.Expires, r.Created, r.DeliveredETag,
+			r.Failures, r.NextAttempt}
+	case *dump.Delivery:
+		args = []any{r.ID, r.SubscriptionID, r.Time, r.Type, r.Attempt, r.Status, r.Duration, r.Error}
+	default:
+		return fmt.Errorf("a record of kind %s out of place", r.Kind())
+	}
+	stmt, ok := im.stmts[r.Kind()]
+	if !ok {
+		var err error
+		if stmt, err = im.tx.PrepareContext(ctx, importInserts[r.Kind()]); err != nil {
+			return err
+		}
+		im.stmts[r.Kind()] = stmt
+	}
+	_, err := stmt.ExecContext(ctx, args...)
+	return err
+}
+
+// finishImport ends an import with what is not rows of their own: the
+// site's identity and content version, the counters of ids never to be
+// given again, the tags' counts and the search index.
+func finishImport(ctx context.Context, tx *sql.Tx, site *dump.Site) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE site SET authority = ?, created = ? WHERE id = 1`,
+		site.Authority, site.Created); err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE content_version SET version = ? WHERE id = 1`, site.Version); err != nil {
+		return fmt.Errorf("content version: %w", err)
+	}
+	// Inserting rows moved these to the greatest id stored; the source may
+	// have given greater ones (a removed source).
+	for _, c := range []struct {
+		table string
+		last  int64
+	}{{"sources", site.LastSourceID}, {"changes", site.LastChangeID}} {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq)
+			SELECT ?, 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)`, c.table, c.table)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?`, c.last, c.table)
+		}
+		if err != nil {
+			return fmt.Errorf("last id of %s: %w", c.table, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tags SET articles = (SELECT COUNT(*) FROM article_tags WHERE tag_id = tags.id)`); err != nil {
+		return fmt.Errorf("tag counts: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO article_search (rowid, title, summary, body)
+		SELECT seq, herald_search_text(title), herald_search_text(summary), herald_search_html(content) FROM articles`)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+func copyNullString(s *string) sql.NullString {
+	if s == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *s, Valid: true}
+}
+
+// nullInt stores 0 (never) as NULL.
+func copyNullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
