@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -109,7 +110,6 @@ func (a *Article) HandTags() []ArticleTag {
 var (
 	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*$`)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	langPattern = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 )
 
 // ValidID reports whether id may name an article.
@@ -117,10 +117,93 @@ func ValidID(id string) bool {
 	return len(id) <= MaxIDLen && idPattern.MatchString(id)
 }
 
-// ValidSlug reports whether s is a slug: lower-case letters and digits in
-// groups joined by single hyphens.
+// ValidSlug reports whether s is a tag slug: lower-case ASCII letters and
+// digits in groups joined by single hyphens. Article slugs may hold letters
+// of any script: see ValidArticleSlug.
 func ValidSlug(s string) bool {
 	return len(s) <= 100 && slugPattern.MatchString(s)
+}
+
+// Limits on article slugs, in bytes: ArticleSlug makes them about
+// articleSlugLen long; one given by the newsroom may have MaxArticleSlugLen.
+const (
+	MaxArticleSlugLen = 200
+	articleSlugLen    = 80
+)
+
+// ArticleSlug makes the readable part of an article's permalink from its
+// title: its letters and digits, of any script, lower-cased, in groups
+// joined by single hyphens. "Grid operators drill for a cyberattack" gives
+// "grid-operators-drill-for-a-cyberattack" and "政府、重要インフラの演習を拡大"
+// gives "政府-重要インフラの演習を拡大". Apostrophes join ("Japan's" gives
+// "japans"), combining marks stay with their letters, and full-width Latin
+// letters and digits ("ＮＩＳＣ") become ASCII ones. The result ends at the
+// first character that starts past byte 80; a title with no letter or digit
+// gives "article". For an ASCII title it is what Slugify gives, so the
+// permalinks of articles stored before Unicode slugs were made the same way.
+//
+// Such slugs are IRIs, not URIs: every URL built with one must
+// percent-encode it (url.URL does, given the slug in Path), as WordPress
+// does with its Unicode slugs.
+func ArticleSlug(title string) string {
+	var b strings.Builder
+	dash, letter := false, false // a hyphen is due; the last rune kept was a letter or mark
+	for _, r := range title {
+		switch {
+		case r == '\'' || r == '\u2019':
+			continue // apostrophes join
+		case 0xFF10 <= r && r <= 0xFF19, 0xFF21 <= r && r <= 0xFF3A, 0xFF41 <= r && r <= 0xFF5A:
+			r -= 0xFEE0 // full-width to ASCII
+		}
+		mark := unicode.IsMark(r) && letter && !dash
+		if !mark && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			dash = true
+			continue
+		}
+		if b.Len() >= articleSlugLen {
+			break
+		}
+		r = unicode.ToLower(r)
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		dash, letter = false, !unicode.IsDigit(r)
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "article"
+	}
+	return b.String()
+}
+
+// ValidArticleSlug reports whether s may be an article's slug: at most
+// MaxArticleSlugLen bytes of letters (of any script, none upper-case),
+// digits and combining marks, in groups joined by single hyphens.
+func ValidArticleSlug(s string) bool {
+	if s == "" || len(s) > MaxArticleSlugLen || !utf8.ValidString(s) {
+		return false
+	}
+	start := true // at the start of a group
+	for _, r := range s {
+		switch {
+		case r == '-':
+			if start {
+				return false
+			}
+			start = true
+			continue
+		case unicode.IsLetter(r):
+			if unicode.ToLower(r) != r {
+				return false
+			}
+		case unicode.IsDigit(r):
+		case unicode.IsMark(r) && !start:
+		default:
+			return false
+		}
+		start = false
+	}
+	return !start
 }
 
 // Validate checks a and returns a *ValidationError naming every bad field.
@@ -132,8 +215,8 @@ func (a *Article) Validate() error {
 	case !ValidID(a.ID):
 		v.Add("id", "must be 1 to %d letters, digits, '.', '_', '~' or '-', starting with a letter or digit", MaxIDLen)
 	}
-	if a.Slug != "" && !ValidSlug(a.Slug) {
-		v.Add("slug", "must be lower-case letters and digits joined by single hyphens")
+	if a.Slug != "" && !ValidArticleSlug(a.Slug) {
+		v.Add("slug", "must be lower-case letters and digits (of any script) joined by single hyphens, at most %d bytes", MaxArticleSlugLen)
 	}
 	checkText(v, "title", a.Title, MaxTitleLen)
 	if strings.TrimSpace(a.Title) == "" {
@@ -163,7 +246,7 @@ func (a *Article) Validate() error {
 			v.Add("url", "must be an absolute http or https URL")
 		}
 	}
-	if a.Language != "" && !langPattern.MatchString(a.Language) {
+	if a.Language != "" && !ValidLanguage(a.Language) {
 		v.Add("language", "must be a language tag such as \"en\" or \"ja-JP\"")
 	}
 	if len(a.Tags) > MaxTags {

@@ -31,9 +31,11 @@ func (t *Tag) Validate() error {
 	return v.Err()
 }
 
-// Slugify turns a name into a slug: "Cyber Diplomacy" becomes
+// Slugify turns a name into a tag slug: "Cyber Diplomacy" becomes
 // "cyber-diplomacy" and "Japan's" becomes "japans". Only ASCII letters and
-// digits survive; a name with none gives "". The result is at most about 80 bytes.
+// digits survive, since tag slugs are feed paths that people type; a name
+// with none gives "". The result is at most about 80 bytes. Article slugs
+// keep every script: see ArticleSlug.
 func Slugify(name string) string {
 	var b strings.Builder
 	dash := false

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/rule"
 	"herald/store/internal/dump"
 	"herald/store/postgres"
 	"herald/store/sqlite"
@@ -153,14 +154,23 @@ type DB interface {
 	// DeleteTag removes a tag, its old slugs, and its place on every article.
 	// It returns feed.ErrNotFound when there is no such tag.
 	DeleteTag(ctx context.Context, slug string) error
-	// RetagArticles passes every stored article (with its title, content and
-	// tags; other fields may be empty) to retag, which rewrites its Tags, and
-	// stores the tags that changed, all in one transaction. Content and Updated
-	// are left alone. It returns how many articles' tags changed.
-	RetagArticles(ctx context.Context, retag func(*feed.Article)) (int, error)
+	// RetagArticles passes every stored article (with its title, summary,
+	// content and tags; other fields may be empty) to retag, which rewrites
+	// its Tags, and stores the tags that changed, all in one transaction.
+	// Content and Updated are left alone. It returns what changed: per tag,
+	// the articles that gained and lost it, and those left with no tag.
+	RetagArticles(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error)
+	// PreviewRetag is RetagArticles without the writing: it passes every
+	// article, read in one snapshot, to retag and returns what RetagArticles
+	// would change, holding up no writer.
+	PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error)
 	// TagNames maps every tag's slug to its name; cheaper than Tags, which
 	// counts articles.
 	TagNames(ctx context.Context) (map[string]string, error)
+	// TagAliases returns the slugs the tag that slug names (by its slug or
+	// an old one) had before it was renamed, sorted: those whose URLs
+	// redirect to it. It returns feed.ErrNotFound when there is no such tag.
+	TagAliases(ctx context.Context, slug string) ([]string, error)
 
 	// API tokens.
 	// CreateToken stores a new API token under name with the hash of its secret

@@ -66,7 +66,7 @@ func backupToSQLite(ctx context.Context, db store.DB, path string, e *env) error
 		removeSQLite(path)
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
-	want, got, err := copyDB(ctx, db, dst, e.stderr)
+	want, got, err := copyDB(ctx, db, dst, e.stderr, "backup")
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

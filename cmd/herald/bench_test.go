@@ -32,7 +32,7 @@ func BenchmarkBulkIngest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	paths, err := expandPaths([]string{dir})
+	paths, _, err := expandPaths([]string{dir})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func cmdCopy(ctx context.Context, e *env, args []string) int {
 		}
 		return failed(err)
 	}
-	want, got, err := copyDB(ctx, src, dst, e.stderr)
+	want, got, err := copyDB(ctx, src, dst, e.stderr, "copy")
 	if cerr := dst.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close %s: %w", showDB(to), cerr)
 	}
@@ -99,11 +99,11 @@ func cmdCopy(ctx context.Context, e *env, args []string) int {
 	return 0
 }
 
-// copyDB imports the export of src into dst, showing its progress on w, and
-// returns the counts of each kind of record the export announced and those
-// dst holds afterwards.
-func copyDB(ctx context.Context, src, dst store.DB, w io.Writer) (want, got map[string]int64, err error) {
-	p := &copyProgress{w: w, tty: isTerminal(w)}
+// copyDB imports the export of src into dst, showing its progress on w
+// (lines start with label), and returns the counts of each kind of record
+// the export announced and those dst holds afterwards.
+func copyDB(ctx context.Context, src, dst store.DB, w io.Writer, label string) (want, got map[string]int64, err error) {
+	p := &copyProgress{w: w, tty: isTerminal(w), label: label}
 	records := func(yield func(store.Record, error) bool) {
 		for r, err := range src.Export(ctx) {
 			if err == nil {
@@ -134,6 +134,7 @@ func copyDB(ctx context.Context, src, dst store.DB, w io.Writer) (want, got map[
 type copyProgress struct {
 	w      io.Writer
 	tty    bool
+	label  string
 	counts map[string]int64
 	bar    *progress
 	kind   string
@@ -164,7 +165,7 @@ func (p *copyProgress) step(kind string) {
 // kindDone says, off a terminal, that every record of the kind was read.
 func (p *copyProgress) kindDone() {
 	if !p.tty && p.kind != "" && p.kind != "site" {
-		fmt.Fprintf(p.w, "copy: %d %s\n", p.n, p.kind)
+		fmt.Fprintf(p.w, "%s: %d %s\n", p.label, p.n, p.kind)
 	}
 }
 
@@ -178,7 +179,7 @@ func (p *copyProgress) done() {
 // and reports whether they are all equal.
 func printCounts(w io.Writer, want, got map[string]int64) bool {
 	same := true
-	fmt.Fprintf(w, "%-14s %10s %12s\n", "", "source", "destination")
+	fmt.Fprintf(w, "%-14s %10s %12s\n", "records", "source", "destination")
 	for _, k := range store.Kinds() {
 		mark := ""
 		if want[k] != got[k] {

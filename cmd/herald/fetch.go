@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
 
 	"herald/feed/aggregate"
 	"herald/feed/guard"
+	"herald/feed/metrics"
 	"herald/store"
 )
 
@@ -27,6 +27,8 @@ type pollFlags struct {
 	workers      int
 	perHost      int
 	timeout      time.Duration
+
+	metrics *metrics.Metrics // serve only: set before start; nil records nothing
 }
 
 func (p *pollFlags) register(f *flags, serve bool) {
@@ -77,7 +79,7 @@ func (p *pollFlags) policy() guard.Policy {
 
 func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done, total int), stored func()) (*aggregate.Poller, *aggregate.Fetcher) {
 	f := aggregate.NewFetcher(aggregate.Options{
-		Version:    version(),
+		Version:    readBuild().version, // the User-Agent is build.userAgent's
 		ContactURL: p.contactURL,
 		Timeout:    p.timeout,
 		Guard:      p.policy(),
@@ -89,6 +91,7 @@ func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done,
 		Logger:   log,
 		Progress: progress,
 		Stored:   stored,
+		Metrics:  p.metrics,
 	}), f
 }
 
@@ -126,15 +129,6 @@ func (p *pollFlags) checkSourceURL(ctx context.Context, raw string) error {
 		return fmt.Errorf("%w; --allow-private-sources allows it", err)
 	}
 	return err
-}
-
-// version is herald's version for the User-Agent: the module version it was
-// built as, or "dev".
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 const fetchHelp = `Fetch sources now, once, and store what they give, then exit: every enabled

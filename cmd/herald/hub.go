@@ -13,6 +13,7 @@ import (
 
 	"herald/feed"
 	"herald/feed/guard"
+	"herald/feed/metrics"
 	"herald/feed/web"
 	"herald/feed/websub"
 	"herald/store"
@@ -27,6 +28,11 @@ type hubFlags struct {
 
 	base *url.URL
 	hub  *websub.Hub // nil when off
+
+	// Set by serve before setup: the User-Agent of the hub's requests and
+	// the metrics it records into.
+	userAgent string
+	metrics   *metrics.Metrics
 }
 
 func (h *hubFlags) register(f *flags) {
@@ -65,6 +71,8 @@ func (h *hubFlags) setup(db store.DB, base *url.URL, log *slog.Logger) {
 		CheckEvery:  h.checkEvery,
 		ExternalHub: h.external,
 		Logger:      log,
+		UserAgent:   h.userAgent,
+		Metrics:     h.metrics,
 	})
 }
 
@@ -94,7 +102,8 @@ func (h *hubFlags) webHub() web.Hub {
 func (h *hubFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, topics websub.Topics, log *slog.Logger) {
 	hub := h.hub
 	if hub == nil && h.external != "" {
-		hub = websub.New(pingOnly{db}, websub.Options{ExternalHub: h.external, CheckEvery: h.checkEvery, Workers: 1, Logger: log})
+		hub = websub.New(pingOnly{db}, websub.Options{ExternalHub: h.external, CheckEvery: h.checkEvery, Workers: 1, Logger: log,
+			UserAgent: h.userAgent})
 	}
 	if hub != nil {
 		wg.Go(func() { hub.Run(ctx, topics) })

@@ -20,20 +20,28 @@ import (
 
 func cmdIngest(ctx context.Context, e *env, args []string) int {
 	var (
-		c    config
-		tags multiFlag
+		c          config
+		tags       multiFlag
+		language   string
+		createTags bool
 	)
-	f := newFlags(e, "ingest", "PATH...", "Read article files into the database: JSON (.json), Markdown with front matter\n(.md, .markdown) and plain-text newsroom exports (.txt). A folder is read whole,\nhidden files aside. Re-ingesting an unchanged file changes nothing; an edited\nfile updates its article. Tag rules apply to every article.")
+	f := newFlags(e, "ingest", "PATH...", "Read article files into the database: JSON (.json), Markdown with front matter\n(.md, .markdown) and plain-text newsroom exports (.txt). A folder is read whole,\nhidden files aside; its other files (.docx, .pdf...) are listed as skipped, which is\nno failure. --tag must name an existing tag unless --create-tags. Re-ingesting\nan unchanged file changes nothing; an edited file updates its article. Tag rules\napply to every article.")
 	c.common(f)
-	f.Var(&tags, "tag", "a tag slug or name to put on every article (repeatable)")
+	f.Var(&tags, "tag", "a tag slug or name to put on every article (repeatable); it must exist unless --create-tags")
+	f.BoolVar(&createTags, "create-tags", false, "create the --tag tags that do not exist yet (without it an unknown --tag, a typo say, is refused)")
+	languageFlag(f, &language)
 	if code := c.parse(f, args); code >= 0 {
 		return code
+	}
+	if !feed.ValidLanguage(language) {
+		fmt.Fprintf(e.stderr, "herald ingest: --language %q is not a language tag such as en or ja\n", language)
+		return 2
 	}
 	if f.NArg() == 0 {
 		f.Usage()
 		return 2
 	}
-	paths, err := expandPaths(f.Args())
+	paths, skipped, err := expandPaths(f.Args())
 	if err != nil {
 		return fail(e, err)
 	}
@@ -51,23 +59,57 @@ func cmdIngest(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	defer db.Close()
+	if len(extra) > 0 && !createTags {
+		slugs := make([]string, len(extra))
+		for i, t := range extra {
+			slugs[i] = t.Slug
+		}
+		known, err := knownTags(ctx, db, slugs)
+		if err != nil {
+			return fail(e, fmt.Errorf("ingest: --tag: %w (--create-tags creates it)", err))
+		}
+		extra = extra[:0]
+		for _, slug := range known {
+			extra = append(extra, feed.ArticleTag{Slug: slug})
+		}
+	}
 
 	p := newProgress(e.stderr, len(paths))
-	in := &ingester{db: db, opt: ingest.Options{Location: c.loc}, extraTags: extra, progress: p}
+	in := &ingester{db: db, opt: ingest.Options{Location: c.loc, Language: language}, extraTags: extra, progress: p}
 	rep, err := in.run(ctx, paths, readFile)
 	p.done()
 	if err != nil {
 		return fail(e, err)
 	}
+	// Files of the folders that are not article files (a .docx, a .pdf)
+	// are no failure: they are said and counted. Those that could not be
+	// read at all are.
+	failed, others := rep.failedFiles, 0
+	for _, sk := range skipped {
+		if sk.failed {
+			failed++
+			fmt.Fprintf(e.stderr, "error: ingest %s: %s\n", sk.path, sk.why)
+		} else {
+			others++
+			fmt.Fprintf(e.stderr, "skipped %s: %s\n", sk.path, sk.why)
+		}
+	}
 	for _, fe := range rep.failures {
 		fmt.Fprintf(e.stderr, "error: %v\n", fe)
 	}
-	fmt.Fprintf(e.stdout, "%d files: %d articles created, %d updated, %d unchanged; %d files failed\n",
-		len(paths), rep.created, rep.updated, rep.unchanged, rep.failedFiles)
-	if rep.failedFiles > 0 {
+	fmt.Fprintf(e.stdout, "%d files: %d articles created, %d updated, %d unchanged; %d files failed; %d skipped\n",
+		len(paths), rep.created, rep.updated, rep.unchanged, failed, others)
+	if failed > 0 {
 		return 1
 	}
 	return 0
+}
+
+// languageFlag registers --language, the newsroom's language, which
+// articles that state none get unless their script tells another.
+func languageFlag(f *flags, p *string) {
+	f.stringVar(p, "language", "HERALD_LANGUAGE", "en",
+		"the newsroom's language (BCP 47), for articles that state none and whose script (Japanese, Chinese, Korean...) does not tell")
 }
 
 // multiFlag collects a repeatable string flag.
@@ -79,13 +121,25 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // articleExts are the extensions read from folders.
 var articleExts = []string{".txt", ".md", ".markdown", ".json"}
 
-// expandPaths turns files and folders into a sorted list of files.
-func expandPaths(args []string) ([]string, error) {
-	var out []string
+// A skippedFile is a file of a folder that ingest does not read, and why:
+// not an article file, or (failed) one that cannot be read at all.
+type skippedFile struct {
+	path, why string
+	failed    bool
+}
+
+// expandPaths turns files and folders into a sorted list of the files to
+// read, and the files of the folders it leaves out, hidden ones aside,
+// each with the reason. A file named on its own is always read.
+func expandPaths(args []string) ([]string, []skippedFile, error) {
+	var (
+		out     []string
+		skipped []skippedFile
+	)
 	for _, arg := range args {
 		fi, err := os.Stat(arg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !fi.IsDir() {
 			out = append(out, arg)
@@ -93,7 +147,15 @@ func expandPaths(args []string) ([]string, error) {
 		}
 		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				if path == arg {
+					return err
+				}
+				// A folder inside that cannot be listed: the others go on.
+				skipped = append(skipped, skippedFile{path, "cannot be read: " + errText(err), true})
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			if path != arg && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
@@ -101,16 +163,37 @@ func expandPaths(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if !d.IsDir() && slices.Contains(articleExts, strings.ToLower(filepath.Ext(path))) {
+			if d.IsDir() {
+				return nil
+			}
+			ext := strings.ToLower(filepath.Ext(path))
+			switch {
+			case !slices.Contains(articleExts, ext):
+				what := "a file without an extension"
+				if ext != "" {
+					what = "a " + ext + " file"
+				}
+				skipped = append(skipped, skippedFile{path, "not an article file (" + what + "; herald reads .txt, .md, .markdown and .json)", false})
+			case !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0:
+				skipped = append(skipped, skippedFile{path, "not a regular file", false})
+			default:
 				out = append(out, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, skipped, nil
+}
+
+// errText is err without the path the fs error repeats.
+func errText(err error) string {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func readFile(name string) ([]byte, error) {

@@ -31,7 +31,7 @@ func commands() []command {
 	return []command{
 		{"serve", "serve feeds, pages and the API over HTTP", cmdServe},
 		{"ingest", "read article files (plain text, Markdown, JSON) into the database", cmdIngest},
-		{"tags", "list, create, rename, describe tags and set their rules", cmdTags},
+		{"tags", "list, show, create, rename, describe tags; set, preview and apply their rules", cmdTags},
 		{"token", "create, list and revoke API tokens", cmdToken},
 		{"source", "add, list, show, enable, disable, remove, import and export external feeds", cmdSource},
 		{"fetch", "fetch the external feeds once, now", cmdFetch},
@@ -39,6 +39,7 @@ func commands() []command {
 		{"hub", "list the WebSub hub's subscriptions and their delivery logs", cmdHub},
 		{"backup", "write a consistent copy of the database", cmdBackup},
 		{"copy", "copy a whole database to a new one, between SQLite and PostgreSQL either way", cmdCopy},
+		{"version", "print the version and commit herald was built from", cmdVersion},
 	}
 }
 
@@ -60,6 +61,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	args = hoistCommand(args)
 	for _, c := range commands() {
@@ -109,9 +113,13 @@ func hoistCommand(args []string) []string {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "herald publishes a newsroom's articles as tagged RSS, Atom and JSON feeds.")
 	fmt.Fprintln(w, "\nUsage: herald <command> [flags] [args]\n\nCommands:")
+	var tab table
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		tab.row("  "+c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"herald <command> --help\" for a command's flags. Every flag can also be")
-	fmt.Fprintln(w, "set by the environment variable named in its help, e.g. HERALD_DB.")
+	tab.write(w)
+	fmt.Fprintln(w, "\nRun \"herald <command> --help\" for a command's flags. The settings of the service")
+	fmt.Fprintln(w, "(--db, --addr, --base-url, --title, ...) can also be set by the environment variable")
+	fmt.Fprintln(w, "named in their help, e.g. HERALD_DB; a flag on the command line wins. Per-call flags")
+	fmt.Fprintln(w, "(ingest --tag, tags --dry-run, subscriber --plan, ...) have no variable.")
 }

@@ -9,11 +9,19 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"herald/feed"
+	"herald/feed/metrics"
 	"herald/feed/web"
+)
+
+// The outlet's name and description with --demo, when not given.
+const (
+	demoTitle       = "Herald Demo Newsroom"
+	demoDescription = "Cybersecurity policy news: diplomacy, critical infrastructure and information sharing."
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) int {
@@ -24,18 +32,22 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		feedMaxAge, staleness time.Duration
 		logLevel              string
 		publicContent         string
+		language              string
 	)
 	f := newFlags(e, "serve", "", "Serve the feeds, the pages their items link to, and the JSON API.")
 	c.common(f)
 	f.stringVar(&c.addr, "addr", "HERALD_ADDR", "127.0.0.1:8080", "address to listen on")
-	f.stringVar(&c.title, "title", "HERALD_TITLE", "Herald Demo Newsroom", "the outlet's name in feeds and pages")
-	f.stringVar(&c.desc, "description", "HERALD_DESCRIPTION", "Cybersecurity policy news: diplomacy, critical infrastructure and information sharing.", "one line about the outlet")
+	f.stringVar(&c.title, "title", "HERALD_TITLE", "", "the outlet's name in feeds and pages (default: the host of --base-url; with --demo, "+demoTitle+")")
+	f.stringVar(&c.desc, "description", "HERALD_DESCRIPTION", "", "one line about the outlet (default: none; with --demo, the demo's)")
 	f.stringVar(&rights, "rights", "HERALD_RIGHTS", "", "copyright line for the outlet's own articles")
 	f.boolVar(&demo, "demo", "HERALD_DEMO", false, "ingest the bundled demo articles when the database holds no article")
 	f.stringVar(&logLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info (one line per request), warn or error")
 	f.stringVar(&publicContent, "public-content", "HERALD_PUBLIC_CONTENT", "full", "what feeds without a subscriber token carry: full or summary")
 	f.durationVar(&feedMaxAge, "feed-max-age", "HERALD_FEED_MAX_AGE", time.Minute, "Cache-Control max-age of feeds")
 	f.durationVar(&staleness, "stale-after", "HERALD_STALE_AFTER", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds")
+	languageFlag(f, &language)
+	var metricsAddr string
+	f.stringVar(&metricsAddr, "metrics-addr", "HERALD_METRICS_ADDR", "", "serve /metrics on this address (such as 127.0.0.1:9090) instead of --addr, off the public listener")
 	var poll pollFlags
 	poll.register(f, true)
 	var hub hubFlags
@@ -74,6 +86,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "herald serve: --public-content %q: want full or summary\n", publicContent)
 		return 2
 	}
+	if !feed.ValidLanguage(language) {
+		fmt.Fprintf(e.stderr, "herald serve: --language %q is not a language tag such as en or ja\n", language)
+		return 2
+	}
 	// herald's live heap is small (templates, sanitizer tables, cached
 	// feeds: a few MB), so at Go's default the collector ran at its 4 MB
 	// floor, every ~1,500 answers of a cached feed, and marking that heap
@@ -88,6 +104,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			return fail(e, fmt.Errorf("--metrics-addr: %w", err))
+		}
+		defer metricsLn.Close()
+	}
 	if c.baseURL == "" { // links must name the port actually bound, e.g. for --addr :0
 		c.base = &url.URL{Scheme: "http", Host: ln.Addr().String()}
 		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
@@ -110,13 +133,38 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
+	// A real deployment must not inherit the demo's branding: without
+	// --demo the outlet is named by its host until it is given a name.
+	switch {
+	case c.title == "" && demo:
+		c.title = demoTitle
+	case c.title == "":
+		c.title = c.base.Hostname()
+		log.Warn("no --title (HERALD_TITLE) given: feeds and pages name the outlet "+c.title+", the host of the base URL", "title", c.title)
+	}
+	if c.desc == "" && demo {
+		c.desc = demoDescription
+	}
+
+	// Metrics of the whole process; the store's writes are timed by a
+	// wrapper (see metrics.go), the rest where it happens.
+	bi := readBuild()
+	m := metrics.New(metrics.Build{Version: bi.version, Commit: bi.commit})
+	db = timeWrites(db, m)
+	poll.metrics = m
+	hub.metrics, hub.userAgent = m, bi.userAgent(poll.contactURL)
 	hub.setup(db, c.base, log)
 	webCfg := web.Config{
 		HubURLs: hub.urls(), Hub: hub.webHub(),
-		BaseURL: c.base, Title: c.title, Description: c.desc, Rights: rights, Location: c.loc,
+		BaseURL: c.base, Title: c.title, Description: c.desc, Rights: rights, Location: c.loc, Language: language,
 		CheckSourceURL: poll.checkSourceURL,
 		PublicContent:  feed.Plan(publicContent),
 		FeedMaxAge:     feedMaxAge, StaleAfter: staleness, Logger: log,
+		Metrics:      m,
+		ServeMetrics: metricsLn == nil,
+		Version:      bi.version,
+		Commit:       bi.commit,
+		Engine:       engine(c.db),
 	}
 	if logBuf != nil {
 		// The logger writes JSON there (see newLogger); the access log's
@@ -136,13 +184,18 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 
 	base := c.base.String()
-	fmt.Fprintf(e.stdout, "herald is serving %s (database %s)\n", base, c.db)
+	fmt.Fprintf(e.stdout, "herald is serving %s (database %s)\n", base, showDB(c.db))
 	fmt.Fprintf(e.stdout, "  pages:       %s/\n", base)
 	fmt.Fprintf(e.stdout, "  feeds:       %s/feed.atom  %s/feed.rss  %s/feed.json\n", base, base, base)
 	fmt.Fprintf(e.stdout, "  a tag feed:  %s/tags/cyber-diplomacy/feed.atom\n", base)
 	fmt.Fprintf(e.stdout, "  every feed:  %s/feeds.opml\n", base)
 	if hub.on {
 		fmt.Fprintf(e.stdout, "  websub hub:  %s/websub\n", base)
+	}
+	if metricsLn != nil {
+		fmt.Fprintf(e.stdout, "  metrics:     http://%s/metrics\n", metricsLn.Addr())
+	} else {
+		fmt.Fprintf(e.stdout, "  metrics:     %s/metrics\n", base)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", base)
 
@@ -164,6 +217,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	hubCtx, stopHub := context.WithCancel(ctx)
 	defer stopHub()
 	hub.start(hubCtx, &wg, db, handler, log)
+	stopMetrics := func(context.Context) error { return nil }
+	if metricsLn != nil {
+		stopMetrics = serveMetrics(metricsLn, m, log, &wg)
+	}
 	// Subscriber usage is counted in memory and stored now and then.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() {
@@ -198,6 +255,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	stopMetrics(shutdownCtx)
 	stopFlush()
 	stopPoll()
 	stopHub()
@@ -213,4 +271,12 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// engine names the database engine --db selects, for /healthz?verbose=1.
+func engine(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "postgres"
+	}
+	return "sqlite"
 }

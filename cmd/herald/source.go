@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"golang.org/x/net/html/charset"
@@ -150,8 +150,8 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 }
 
 func listSources(w io.Writer, srcs []feed.Source, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tITEMS\tLAST ATTEMPT\tNEXT FETCH\tNAME\tURL")
+	var tab table
+	tab.row("ID", "STATE", "ITEMS", "LAST ATTEMPT", "NEXT FETCH", "NAME", "URL")
 	when := func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
@@ -161,8 +161,12 @@ func listSources(w io.Writer, srcs []feed.Source, loc *time.Location) {
 	for _, s := range srcs {
 		state := "new"
 		switch {
+		case !s.Enabled && s.LastStatus == http.StatusGone:
+			// The poller disables a source whose feed answers 410 Gone, and
+			// only then; its last attempt is the one that was told.
+			state = "disabled: 410 Gone on " + s.LastAttempt.In(loc).Format(time.DateOnly)
 		case !s.Enabled:
-			state = "disabled"
+			state = "disabled by hand"
 		case s.ConsecutiveErrors > 0:
 			state = fmt.Sprintf("failing (%d)", s.ConsecutiveErrors)
 		case s.LastStatus != 0:
@@ -174,9 +178,9 @@ func listSources(w io.Writer, srcs []feed.Source, loc *time.Location) {
 		} else if s.NextFetch.IsZero() {
 			next = "now"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, state, s.Items, when(s.LastAttempt), next, s.Name, s.URL)
+		tab.row(strconv.FormatInt(s.ID, 10), state, strconv.Itoa(s.Items), when(s.LastAttempt), next, s.Name, s.URL)
 	}
-	tw.Flush()
+	tab.write(w)
 }
 
 // readOPML reads the sources an OPML file lists: each outline with an

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"herald/feed"
 )
@@ -34,7 +33,7 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	f := newFlags(e, "subscriber", "[command] [args]", subscriberHelp)
 	c.common(f)
 	f.StringVar(&plan, "plan", "full", "with add: full or summary")
-	f.StringVar(&tags, "tags", "", "with add: comma-separated tag slugs the token is limited to (default: every feed)")
+	f.StringVar(&tags, "tags", "", "with add: comma-separated tags (slugs or names) the token is limited to, each one that exists (default: every feed)")
 	f.Var(&rate, "rate", "with add: requests the token may make, as N/min (or N); 0 for no cap")
 	f.BoolVar(&attribution, "attribution", false, "with add: end each of the outlet's items with a credit line linking to its page")
 	if code := c.parse(f, args); code >= 0 {
@@ -61,10 +60,16 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	switch sub {
 	case "add":
 		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: int(rate), Attribution: attribution}
+		var slugs []string
 		for t := range strings.SplitSeq(tags, ",") {
 			if t = strings.TrimSpace(t); t != "" {
-				s.Tags = append(s.Tags, feed.Slugify(t))
+				slugs = append(slugs, feed.Slugify(t))
 			}
+		}
+		// A token limited to a tag that does not exist gets feed URLs that
+		// answer 404: refuse it, naming the tags there are.
+		if s.Tags, err = knownTags(ctx, db, slugs); err != nil {
+			return fail(e, fmt.Errorf("subscriber %s: --tags: %w", s.Name, err))
 		}
 		secret, hash := feed.NewFeedToken()
 		if err := db.CreateSubscriber(ctx, s, hash); err != nil {
@@ -91,13 +96,13 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tPLAN\tTAGS\tRATE/MIN\tPOLLS\tLAST SEEN\tSTATUS")
+		var tab table
+		tab.row("NAME", "PLAN", "TAGS", "RATE/MIN", "POLLS", "LAST SEEN", "STATUS")
 		for _, s := range subs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, s.Plan, orAll(s.Tags), rateText(s.RatePerMinute),
-				s.Usage.Polls, orDash(s.Usage.LastSeen), status(s.Revoked))
+			tab.row(s.Name, string(s.Plan), orAll(s.Tags), rateText(s.RatePerMinute),
+				strconv.FormatInt(s.Usage.Polls, 10), orDash(s.Usage.LastSeen), status(s.Revoked))
 		}
-		tw.Flush()
+		tab.write(e.stdout)
 	case "usage":
 		var subs []feed.Subscriber
 		if len(rest) == 1 {

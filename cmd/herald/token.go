@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"herald/feed"
@@ -40,12 +39,12 @@ func cmdToken(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tCREATED\tLAST USED\tSTATUS")
+		var tab table
+		tab.row("NAME", "CREATED", "LAST USED", "STATUS")
 		for _, t := range tokens {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format(time.DateTime), orDash(t.LastUsed), status(t.Revoked))
+			tab.row(t.Name, t.Created.Format(time.DateTime), orDash(t.LastUsed), status(t.Revoked))
 		}
-		tw.Flush()
+		tab.write(e.stdout)
 	case "revoke":
 		if err := db.RevokeToken(ctx, rest[0]); err != nil {
 			return fail(e, err)

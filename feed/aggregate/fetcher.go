@@ -268,7 +268,7 @@ type redirects struct {
 func (h *redirects) check(req *http.Request, via []*http.Request) error {
 	h.last = req.URL.String()
 	if len(via) > h.max {
-		return fmt.Errorf("stopped after %d redirects", h.max)
+		return redirectError{h.max}
 	}
 	h.n++
 	if resp := req.Response; resp == nil ||
@@ -277,6 +277,11 @@ func (h *redirects) check(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
+
+// redirectError stops a fetch that is redirected more than max times.
+type redirectError struct{ max int }
+
+func (e redirectError) Error() string { return fmt.Sprintf("stopped after %d redirects", e.max) }
 
 // maxAge reads Cache-Control max-age, less the Age the response has already
 // spent in caches.

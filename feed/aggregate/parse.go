@@ -371,6 +371,10 @@ func (b *itemBuilder) article(i int, it *gofeed.Item) feed.Article {
 	if lang == "" {
 		lang = b.itemLanguage(i, it)
 	}
+	if lang == "" {
+		// Latin-script items stay unknown rather than called English.
+		lang = feed.DetectLanguage(title+"\n"+summary, "")
+	}
 	// An atom:source needs an updated time; for a feed that gives none it
 	// is when herald fetched it, the last time it is known to have been so.
 	feedUpdated := b.res.Updated

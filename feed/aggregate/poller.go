@@ -2,8 +2,10 @@ package aggregate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/guard"
+	"herald/feed/metrics"
 	"herald/feed/rule"
 )
 
@@ -73,6 +77,9 @@ type PollerOptions struct {
 	// Stored, when set, is called after a poll stored new or changed
 	// articles, so that caches and the WebSub hub can act at once.
 	Stored func()
+	// Metrics, when set, counts each poll's result (and a failure's
+	// reason), the articles stored and the time of each fetch.
+	Metrics *metrics.Metrics
 }
 
 // A Poller polls sources and stores what they give: it picks the sources to
@@ -389,6 +396,7 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		out.cancelled = true
 		return out
 	}
+	fetchStart := p.opt.Now()
 	resp, err := p.fetcher.Fetch(ctx, src)
 	release()
 	if ctx.Err() != nil {
@@ -396,7 +404,12 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		out.cancelled = true
 		return out
 	}
+	p.opt.Metrics.Fetch(p.opt.Now().Sub(fetchStart))
 	o := Outcome{Response: resp, Err: err}
+	reason := "" // why the poll failed, for the metrics
+	if err != nil {
+		reason = fetchFailure(err)
+	}
 	if err == nil && !resp.NotModified {
 		// The body waits here, fetched, until the budget lets it be parsed.
 		done, err := p.parsing.acquire(ctx, len(resp.Body))
@@ -407,6 +420,9 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		o.Result, o.Err = Parse(resp.Body, resp.ContentType, resp.FinalURL, resp.At, src)
 		resp.Body = nil // parsed; let it go before storing
 		done()
+		if o.Err != nil {
+			reason = metrics.FailParse
+		}
 	}
 
 	var arts []feed.Article
@@ -432,6 +448,7 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		return out
 	case err != nil:
 		o.Err = err
+		reason = metrics.FailStore
 	}
 
 	out.sum.Sources = 1
@@ -439,10 +456,13 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 	case o.Err != nil:
 		out.sum.Failed = 1
 		out.sum.Errors = []SourceError{{ID: src.ID, Name: src.Name, URL: src.URL, Err: o.Err}}
+		p.opt.Metrics.Poll(metrics.PollFailed, reason)
 	case resp.NotModified:
 		out.sum.NotModified = 1
+		p.opt.Metrics.Poll(metrics.PollNotModified, "")
 	default:
 		out.sum.Fetched = 1
+		p.opt.Metrics.Poll(metrics.PollFetched, "")
 	}
 	for _, c := range changes {
 		switch c {
@@ -452,10 +472,36 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 			out.sum.Updated++
 		}
 	}
+	p.opt.Metrics.ItemsStored(out.sum.New, out.sum.Updated)
 	if out.sum.New+out.sum.Updated > 0 && p.opt.Stored != nil {
 		p.opt.Stored()
 	}
 	return out
+}
+
+// fetchFailure names the reason a fetch failed, for the metrics (one of
+// the metrics.Fail constants).
+func fetchFailure(err error) string {
+	var (
+		status  *StatusError
+		blocked *guard.BlockedError
+		netErr  net.Error
+	)
+	switch {
+	case errors.As(err, &blocked):
+		return metrics.FailRefused
+	case errors.Is(err, ErrTooLarge):
+		return metrics.FailTooLarge
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return metrics.FailTimeout
+	case errors.As(err, &status) && status.Code >= 400 && status.Code < 500:
+		return metrics.FailHTTP4xx
+	case errors.As(err, &status) && status.Code >= 500:
+		return metrics.FailHTTP5xx
+	case errors.As(err, &status), errors.As(err, new(redirectError)):
+		return metrics.FailHTTP
+	}
+	return metrics.FailNetwork
 }
 
 // hostOf returns the host name the Limiter knows a source's fetches by.

@@ -41,6 +41,11 @@ type Options struct {
 	// 2014", "2014-04-04") means midnight there, and a time without an offset
 	// ("2014-04-04 15:04") is read there. Nil means UTC.
 	Location *time.Location
+	// Language is the newsroom's language (BCP 47), for articles that state
+	// none: an article whose script tells its language gets that one (see
+	// feed.DetectLanguage), so a Japanese export is "ja" whatever this says;
+	// any other gets this. Empty means "en".
+	Language string
 }
 
 func (o Options) location() *time.Location {
@@ -48,6 +53,13 @@ func (o Options) location() *time.Location {
 		return time.UTC
 	}
 	return o.Location
+}
+
+func (o Options) language() string {
+	if o.Language == "" {
+		return "en"
+	}
+	return o.Language
 }
 
 // An Error reports a problem with one input file: where it is and what is
@@ -187,14 +199,19 @@ func checkUTF8(name string, data []byte) error {
 	return &Error{File: name, Line: line, Err: errors.New("not valid UTF-8 text (re-save the file as UTF-8)")}
 }
 
+// detectBytes is how much of an article's content language detection
+// reads; feed.DetectLanguage needs only its first few thousand letters.
+const detectBytes = 32 << 10
+
 // finish fills the defaults every format shares and validates a.
-func finish(a *feed.Article, name string, item int) error {
+func finish(a *feed.Article, name string, item int, opt Options) error {
 	a.Origin = feed.OriginOwn
 	if a.ID == "" && item == 0 {
 		a.ID = DefaultID(name)
 	}
 	if a.Language == "" {
-		a.Language = "en"
+		text := a.Title + "\n" + a.Summary + "\n" + htmlText(a.Content[:min(len(a.Content), detectBytes)], false)
+		a.Language = feed.DetectLanguage(text, opt.language())
 	}
 	for i, s := range a.Authors {
 		a.Authors[i] = strings.TrimSpace(s)
@@ -252,8 +269,15 @@ func summarize(s string) string {
 		}
 		n++
 	}
-	// Cut at the last space unless that would lose more than half.
-	if i := strings.LastIndexByte(s[:cut], ' '); i > cut/2 {
+	// Cut at the last space, or after the last East Asian comma or full
+	// stop (those scripts put no spaces between words), unless that would
+	// lose more than half.
+	i := strings.LastIndexByte(s[:cut], ' ')
+	if j := strings.LastIndexAny(s[:cut], "。、，．"); j >= 0 {
+		_, n := utf8.DecodeRuneInString(s[j:])
+		i = max(i, j+n)
+	}
+	if i > cut/2 {
 		cut = i
 	}
 	return strings.TrimRightFunc(s[:cut], func(r rune) bool {
@@ -302,9 +326,40 @@ func joinBlock(lines []string) []string {
 		}
 	}
 	if wrapped {
-		return []string{strings.Join(lines, " ")}
+		return []string{joinLines(lines)}
 	}
 	return append([]string(nil), lines...)
+}
+
+// joinLines joins hard-wrapped lines with spaces, except between two
+// characters of Chinese or Japanese, which are written without spaces
+// (as CSS Text 3 joins such lines). Korean is written with spaces.
+func joinLines(lines []string) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			last, _ := utf8.DecodeLastRuneInString(lines[i-1])
+			first, _ := utf8.DecodeRuneInString(l)
+			if !unspaced(last) || !unspaced(first) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// unspaced reports whether r is a wide character of a script written
+// without spaces between words: Han, kana, and the full-width punctuation
+// and forms that go with them.
+func unspaced(r rune) bool {
+	switch {
+	case r < 0x2E80:
+		return false
+	case 0x3000 <= r && r <= 0x303F, 0xFF01 <= r && r <= 0xFF60, r == 'ー':
+		return true
+	}
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
 // cleanLine turns the white space of one line (tabs, no-break and other

@@ -246,6 +246,9 @@ func TestSummarize(t *testing.T) {
 		{strings.Repeat("y", 2*SummaryLen), strings.Repeat("y", SummaryLen-1) + "…"},
 		// Punctuation before the cut is dropped; closing quotes are kept.
 		{strings.Repeat("ab, ", 75) + "tail", strings.Repeat("ab, ", 73) + "ab…"},
+		// Japanese has no spaces: the cut is after the last full stop or comma.
+		{strings.Repeat("政府は演習を拡大した。", 40), strings.TrimSuffix(strings.Repeat("政府は演習を拡大した。", 27), "。") + "…"},
+		{strings.Repeat("政府は、演習を拡大した", 40), strings.Repeat("政府は、演習を拡大した", 26) + "政府は…"},
 	}
 	for _, tt := range tests {
 		got := summarize(tt.in)
@@ -272,6 +275,9 @@ func TestSplitParagraphs(t *testing.T) {
 		// One paragraph per line, no blank lines between.
 		{long + "\n" + long + "\nShort last.", []string{strings.TrimSpace(long), strings.TrimSpace(long), "Short last."}},
 		{"zero\u200bwidth", []string{"zerowidth"}},
+		// Chinese and Japanese lines are joined without a space; Korean with one.
+		{"政府は、重要インフラの\n演習を拡大した。\n\n次の段落。", []string{"政府は、重要インフラの演習を拡大した。", "次の段落。"}},
+		{"정부는 주요\n기반시설 훈련을", []string{"정부는 주요 기반시설 훈련을"}},
 	}
 	for _, tt := range tests {
 		if got := splitParagraphs(tt.in); !slices.Equal(got, tt.want) {
@@ -344,5 +350,32 @@ func TestGolden(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("found %d input files under testdata, want at least 10", n)
+	}
+}
+
+// An article that states no language gets the one its script tells, or else
+// the newsroom's (Options.Language, "en" when empty); one that states it
+// keeps it.
+func TestParseLanguage(t *testing.T) {
+	tests := []struct {
+		name, data, lang, want string
+	}{
+		{"a.json", `{"title": "Grid drill", "content_text": "Operators drilled.", "published": "2026-11-20"}`, "", "en"},
+		{"a.json", `{"title": "Grid drill", "content_text": "Operators drilled.", "published": "2026-11-20"}`, "fr", "fr"},
+		{"a.json", `{"title": "Grid drill", "content_text": "Operators drilled.", "published": "2026-11-20", "language": "de"}`, "fr", "de"},
+		{"a.json", `{"title": "演習", "content_text": "政府は重要インフラの演習を拡大した。", "published": "2026-11-20"}`, "fr", "ja"},
+		{"a.json", `{"title": "演習", "content_text": "政府は重要インフラの演習を拡大した。", "published": "2026-11-20"}`, "ja-JP", "ja-JP"},
+		{"a.json", `{"title": "Drill", "content": "<p><a href=\"https://example.org/long/english/path\">政府は重要インフラの演習を拡大した。</a></p>", "published": "2026-11-20"}`, "", "ja"},
+		{"a.json", `{"title": "演習", "content_text": "政府は演習を拡大した。", "published": "2026-11-20", "language": "en"}`, "", "en"},
+		{"a.md", "---\ntitle: 사이버 훈련 확대\npublished: 2026-11-20\n---\n\n정부는 주요 기반시설 사이버 훈련을 확대한다고 밝혔다.\n", "", "ko"},
+		{"a.md", "---\ntitle: Drill\npublished: 2026-11-20\nlanguage: en-GB\n---\n\n政府は演習を拡大した。\n", "", "en-GB"},
+		{"a.txt", "网信部门发布修订稿\n\n发布时间：2026年11月19日\n\n网信部门发布数据出境安全评估办法的修订稿。\n", "en", "zh"},
+		{"a.txt", "Grid drill\n\nPosted: April 4, 2014\n\nOperators drilled.\n", "en-GB", "en-GB"},
+	}
+	for _, tt := range tests {
+		a := parseOne(t, tt.name, []byte(tt.data), Options{Language: tt.lang})
+		if a.Language != tt.want {
+			t.Errorf("Parse(%s %.40q) with language %q: got %q, want %q", tt.name, tt.data, tt.lang, a.Language, tt.want)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func ParseJSON(name string, data []byte, opt Options) ([]feed.Article, error) {
 	}
 	start := skipSpace(data, 0)
 	if data[start] != '[' {
-		a, err := parseJSONItem(name, 0, data, start, lines, opt.location())
+		a, err := parseJSONItem(name, 0, data, start, lines, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +78,7 @@ func ParseJSON(name string, data []byte, opt Options) ([]feed.Article, error) {
 	)
 	ids := make(map[string]int)
 	for i, off := range items {
-		a, err := parseJSONItem(name, i+1, data, off, lines, opt.location())
+		a, err := parseJSONItem(name, i+1, data, off, lines, opt)
 		if err == nil {
 			if prev, ok := ids[a.ID]; ok {
 				err = &Error{File: name, Item: i + 1, Line: lines.at(off), Err: feed.Invalid("id", "%q repeats item %d", a.ID, prev)}
@@ -104,7 +104,8 @@ type jsonArticle struct {
 
 // parseJSONItem parses the object at data[off:]. item is its position in
 // an array, or 0.
-func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex, loc *time.Location) (feed.Article, error) {
+func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex, opt Options) (feed.Article, error) {
+	loc := opt.location()
 	var a feed.Article
 	errAt := func(off int, err error) error {
 		return &Error{File: name, Item: item, Line: lines.at(off), Err: err}
@@ -199,7 +200,7 @@ func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex,
 	if a.Summary == "" {
 		a.Summary = summarize(htmlText(a.Content, true))
 	}
-	if err := finish(&a, name, item); err != nil {
+	if err := finish(&a, name, item, opt); err != nil {
 		if e, ok := errors.AsType[*Error](err); ok {
 			e.Line = lines.at(off)
 		}

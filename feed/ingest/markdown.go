@@ -78,7 +78,7 @@ func ParseMarkdown(name string, data []byte, opt Options) ([]feed.Article, error
 	if err := renderBody(&a, body); err != nil {
 		return nil, &Error{File: name, Err: err}
 	}
-	if err := finish(&a, name, 0); err != nil {
+	if err := finish(&a, name, 0, opt); err != nil {
 		return nil, err
 	}
 	return []feed.Article{a}, nil

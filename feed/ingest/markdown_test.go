@@ -216,7 +216,7 @@ func TestParseMarkdownErrors(t *testing.T) {
 		{"no title", "---\npublished: 2014-04-04\n---\nBody.\n", 0,
 			"title: is required"},
 		{"bad slug and url", "---\ntitle: T\nslug: Not A Slug\nurl: ftp://x\npublished: 2014-04-04\n---\nBody.\n", 0,
-			"slug: must be lower-case letters and digits joined by single hyphens; url: must be an absolute http or https URL"},
+			"slug: must be lower-case letters and digits (of any script) joined by single hyphens, at most 200 bytes; url: must be an absolute http or https URL"},
 		{"bad id", "---\nid: -starts-with-dash\ntitle: T\npublished: 2014-04-04\n---\nBody.\n", 0,
 			"id: must be 1 to 100 letters"},
 		{"no body", "---\ntitle: T\npublished: 2014-04-04\n---\n", 0,

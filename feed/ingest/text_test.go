@@ -458,6 +458,28 @@ func TestParseTime(t *testing.T) {
 		{"2014-04-04T15:04:05", time.Date(2014, 4, 4, 15, 4, 5, 0, la)},
 		{"2014-04-04T15:04:05Z", time.Date(2014, 4, 4, 15, 4, 5, 0, time.UTC)},
 		{"2014-04-04T15:04:05.5-04:00", time.Date(2014, 4, 4, 19, 4, 5, 5e8, time.UTC)},
+		// Japanese, Chinese and Korean.
+		{"2026年11月20日", time.Date(2026, 11, 20, 0, 0, 0, 0, la)},
+		{"2026 年 11 月 20 日", time.Date(2026, 11, 20, 0, 0, 0, 0, la)},
+		{"２０２６年１１月２０日（金）", time.Date(2026, 11, 20, 0, 0, 0, 0, la)},
+		{"2026年11月20日(金) 15:30", time.Date(2026, 11, 20, 15, 30, 0, 0, la)},
+		{"2026年11月20日（金曜日）15時30分05秒", time.Date(2026, 11, 20, 15, 30, 5, 0, la)},
+		{"2026年11月20日 15時", time.Date(2026, 11, 20, 15, 0, 0, 0, la)},
+		{"2026年11月20日 午前0時5分", time.Date(2026, 11, 20, 0, 5, 0, 0, la)},
+		{"2026年11月20日 午前12時5分", time.Date(2026, 11, 20, 0, 5, 0, 0, la)},
+		{"2026年11月20日 午後12時", time.Date(2026, 11, 20, 12, 0, 0, 0, la)},
+		{"2026年11月20日 午後0時30分", time.Date(2026, 11, 20, 12, 30, 0, 0, la)},
+		{"令和8年11月20日 午後3時15分", time.Date(2026, 11, 20, 15, 15, 0, 0, la)},
+		{"令和元年5月1日", time.Date(2019, 5, 1, 0, 0, 0, 0, la)},
+		{"平成31年4月30日", time.Date(2019, 4, 30, 0, 0, 0, 0, la)},
+		{"2026/11/20（金）10:30", time.Date(2026, 11, 20, 10, 30, 0, 0, la)},
+		{"2026年11月20日 星期五 下午3点", time.Date(2026, 11, 20, 15, 0, 0, 0, la)},
+		{"2026年11月20日（周五）上午9:05", time.Date(2026, 11, 20, 9, 5, 0, 0, la)},
+		{"2026년 11월 20일 오후 2시 5분", time.Date(2026, 11, 20, 14, 5, 0, 0, la)},
+		{"2026년 11월 20일 (금) 14:05", time.Date(2026, 11, 20, 14, 5, 0, 0, la)},
+		{"2026.11.21 14:05", time.Date(2026, 11, 21, 14, 5, 0, 0, la)},
+		{"2026. 11. 20.", time.Date(2026, 11, 20, 0, 0, 0, 0, la)},
+		{"2026年11月20日 3:30 PM", time.Date(2026, 11, 20, 15, 30, 0, 0, la)},
 	}
 	for _, tt := range tests {
 		got, err := parseTime(tt.in, la)
@@ -466,7 +488,9 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "Aprl 4, 2014", "April 2014", "April 4", "13/04/2014", "2014-13-01", "April 4, 2014 25:00",
-		"April 4, 2014 3:15 PM ET", "Monday", "yesterday", "4th", "1e9"} {
+		"April 4, 2014 3:15 PM ET", "Monday", "yesterday", "4th", "1e9",
+		"2026年11月31日", "2026年13月1日", "2026年11月20日 25:00", "2026年11月20日 午後13時",
+		"2026年11月20日の会見", "11月20日", "2026年11月", "昭和50年1月1日", "2026年11月20日 午後3時 PM"} {
 		if got, err := parseTime(bad, la); err == nil {
 			t.Errorf("parseTime(%q) = %v, want an error", bad, got)
 		} else if !strings.Contains(err.Error(), `cannot parse "`+strings.TrimSpace(bad)+`" as a date`) {
@@ -496,7 +520,53 @@ func TestParseSignOff(t *testing.T) {
 		{"Story ends. -- By Jane Doe", true, "Story ends.", []string{"Jane Doe"}, false},
 		{strings.Repeat("Long story text. ", 500) + "-- Jane Doe (This e-mail address is being protected from spambots. You need JavaScript enabled to view it )",
 			true, strings.TrimSpace(strings.Repeat("Long story text. ", 500)), []string{"Jane Doe"}, true},
+		// Japanese, Chinese and Korean.
+		{"述べた。 -- 佐藤 美咲", true, "述べた。", []string{"佐藤 美咲"}, false},
+		{"述べた。—佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"述べた。――佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"述べた。―佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"述べた。－－佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"述べた。──佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"――ジョン・スミス", true, "", []string{"ジョン・スミス"}, false},
+		{"述べた。 -- 佐藤美咲、中村陽子", true, "述べた。", []string{"佐藤美咲", "中村陽子"}, false},
+		{"述べた。 -- 佐藤美咲 (msato@example.jp)", true, "述べた。", []string{"佐藤美咲"}, true},
+		{"述べた。 -- 佐藤美咲（msato@example.jp）", true, "述べた。", []string{"佐藤美咲"}, true},
+		{"述べた。 -- 佐藤美咲（このメールアドレスはスパムボットから保護されています。閲覧するにはJavaScriptを有効にする必要があります。）",
+			true, "述べた。", []string{"佐藤美咲"}, true},
+		{"述べた。 -- 文・佐藤美咲", true, "述べた。", []string{"佐藤美咲"}, false},
+		{"述べた。（山田太郎）", true, "述べた。", []string{"山田太郎"}, false},
+		{"述べた。(山田太郎)", true, "述べた。", []string{"山田太郎"}, false},
+		{"述べた」（山田太郎、佐藤花子）", true, "述べた」", []string{"山田太郎", "佐藤花子"}, false},
+		{"述べた。（ワシントン＝高橋直樹）", true, "述べた。", []string{"高橋直樹"}, false},
+		{"述べた。（山田太郎記者）", true, "述べた。", []string{"山田太郎"}, false},
+		{"述べた。（一ノ瀬 さくら）", true, "述べた。", []string{"一ノ瀬 さくら"}, false},
+		{"述べた。（山田太郎 yamada@example.jp）", true, "述べた。", []string{"山田太郎"}, true},
+		{"（山田太郎）", true, "", []string{"山田太郎"}, false},
+		{"述べた。文・山田太郎", true, "述べた。", []string{"山田太郎"}, false},
+		{"文／山田太郎", true, "", []string{"山田太郎"}, false},
+		{"记者：王小明", true, "", []string{"王小明"}, false},
+		{"报告。（记者 刘思远）", true, "报告。", []string{"刘思远"}, false},
+		{"말했다. 김민준 기자", true, "말했다.", []string{"김민준"}, false},
+		{"말했다. 김민준·이서연 기자", true, "말했다.", []string{"김민준", "이서연"}, false},
+		{"말했다. 김민준 기자 minjun@example.kr", true, "말했다.", []string{"김민준"}, true},
+		{"말했다. 김민준 기자 (minjun@example.kr)", true, "말했다.", []string{"김민준"}, true},
+		{"말했다. 김민준 minjun@example.kr", true, "말했다.", []string{"김민준"}, true},
+		{"김민준 기자 minjun@example.kr", true, "", []string{"김민준"}, true},
 		// Not sign-offs.
+		{"彼は――少なくとも表向きは――反対した。", false, "", nil, false},
+		{"今後の見通しについて――。", false, "", nil, false},
+		{"述べた。（共同）", false, "", nil, false},
+		{"述べた。（時事）", false, "", nil, false},
+		{"述べた。（敬称略）", false, "", nil, false},
+		{"述べた。（続く）", false, "", nil, false},
+		{"述べた。（ロイター）", false, "", nil, false},
+		{"述べた。（肩書きは当時）", false, "", nil, false},
+		{"経済産業省（経産省）", false, "", nil, false},
+		{"予算を増やす（山田太郎）と述べた。", false, "", nil, false},
+		{"述べた。山田太郎", false, "", nil, false},
+		{"述べた。（Jane Doe）", false, "", nil, false},
+		{"말했다. 김민준", false, "", nil, false},
+		{"It ended. (Jane Doe)", false, "", nil, false},
 		{"No dash at all.", false, "", nil, false},
 		{"The talks -- which began in 2013 -- will continue", false, "", nil, false},
 		{"The U.S. -- Japan Dialogue.", false, "", nil, false},
@@ -515,13 +585,15 @@ func TestParseSignOff(t *testing.T) {
 func TestIsChrome(t *testing.T) {
 	for _, s := range []string{"Bookmark and Share", "BOOKMARK AND SHARE", "Print", "Print | Email | Share", "Share this article:",
 		"[Print]", "Email • Tweet", "Back to top",
+		"ブックマーク｜印刷｜共有", "印刷する／メールで送る", "【印刷】", "ページの先頭へ", "Facebook | X | LINE | はてなブックマーク",
+		"分享到｜打印｜收藏", "返回顶部", "공유하기 | 인쇄 | 스크랩", "맨 위로",
 		"This e-mail address is being protected from spambots. You need JavaScript enabled to view it"} {
 		if !isChrome(s) {
 			t.Errorf("isChrome(%q) = false, want true", s)
 		}
 	}
 	for _, s := range []string{"", "Share prices fell", "Print and email rules", "U.S. / Japan talks", "Bookmark and Share the data",
-		"Email security rules tightened"} {
+		"Email security rules tightened", "印刷会社に共有", "共有サーバーの設定", "分享经验", "공유 경제"} {
 		if isChrome(s) {
 			t.Errorf("isChrome(%q) = true, want false", s)
 		}
@@ -551,6 +623,12 @@ func TestMarketingStart(t *testing.T) {
 		{"price and phone", []string{long, "Just $447.50 a year.", "Call 703-555-0100 for a site license."}, 1},
 		{"a paragraph too long to be marketing", []string{long, strings.Repeat("Subscribe today. ", 100), "Free Trial"}, 2},
 		{"empty", nil, 0},
+		{"Japanese block", []string{long, "無料体験のご案内", "政策担当者のためのニュースサービスです。", "有料会員になると全文をお読みいただけます。"}, 1},
+		{"Japanese weak cues", []string{long, "メールマガジンのご案内", "毎週金曜日にニュースレターでお届けします。"}, 1},
+		{"Japanese story about subscriptions stays", []string{long, "政府は、動画配信サービスの購読料に関する実態調査を行い、解約の手続きが分かりにくい事業者に改善を求める方針を固めた。調査は来年春までに結果をまとめ、消費者庁と連携して業界団体に指針を示す。"}, 2},
+		{"Korean block", []string{long, "무료 체험으로 모든 기사를 읽어 보세요.", "이미 구독 중이신가요? 로그인"}, 1},
+		{"Chinese block", []string{long, "立即订阅，免费试用七天。", "已是订阅用户？请登录。"}, 1},
+		{"yen price and Japanese phone", []string{long, "年額19,800円でご利用いただけます。", "お問い合わせは03-5555-0123まで。"}, 1},
 	}
 	for _, tt := range tests {
 		if got := marketingStart(tt.paras); got != tt.want {
@@ -571,6 +649,16 @@ func TestParseByline(t *testing.T) {
 		{"By Jane", nil},
 		{"Bypass rules proposed", nil},
 		{"By 2020 the agency will act", nil},
+		{"文・山田太郎", []string{"山田太郎"}},
+		{"取材・文／山田 太郎", []string{"山田 太郎"}},
+		{"記者：山田太郎、佐藤花子", []string{"山田太郎", "佐藤花子"}},
+		{"记者 王小明", []string{"王小明"}},
+		{"김민준 기자", []string{"김민준"}},
+		{"高橋直樹特派員", []string{"高橋直樹"}},
+		{"文部科学省が発表", nil},
+		{"ベテラン記者", nil},
+		{"記者会見で説明", nil},
+		{"现场记者", []string{"现场"}}, // a limit: two Han letters before a role read as a name
 	}
 	for _, tt := range tests {
 		got, ok := parseByline(tt.in)
@@ -621,5 +709,297 @@ func TestEndBodyStrongSignOff(t *testing.T) {
 	body, names = endBody(paras)
 	if !slices.Equal(body, paras) || names != nil {
 		t.Errorf("endBody = %q, %q; want the paragraphs unchanged and no names", body, names)
+	}
+}
+
+func TestParseTextEastAsianFiles(t *testing.T) {
+	tests := []struct {
+		file       string
+		title      string
+		published  time.Time
+		authors    []string
+		language   string
+		paragraphs int
+		first      string // prefix of the first paragraph
+		last       string // suffix of the last paragraph
+		summary    string // prefix of the summary
+		absent     []string
+	}{
+		{
+			file:       "text/2026-11-20-undersea-cable-drill-ja.txt", // the newsroom's CMS in Japanese: capture line, "-- 名前", marketing
+			title:      "海底ケーブルの切断想定、官民で初の合同訓練 通信5社と海上保安庁",
+			published:  time.Date(2026, 11, 20, 0, 0, 0, 0, newYork),
+			authors:    []string{"佐藤 美咲"},
+			language:   "ja",
+			paragraphs: 4,
+			first:      "政府は20日、日本と海外を結ぶ海底通信ケーブルが",
+			last:       "来年度は電力や金融の事業者にも参加を呼びかける方針だ。",
+			summary:    "政府は20日",
+			absent:     []string{"--", "2026年11月24日", "掲載日", "ブックマーク", "無料体験", "有料会員", "ログイン", "ウィークリー"},
+		},
+		{
+			file:       "text/2026-11-18-hospital-ransomware-ja.txt", // dek, era date with time, update line, indented paragraphs, （地名＝名前）
+			title:      "欧州の病院、身代金要求型ウイルスで診療停止相次ぐ",
+			published:  time.Date(2026, 11, 18, 15, 30, 0, 0, newYork),
+			authors:    []string{"高橋直樹"},
+			language:   "ja",
+			paragraphs: 4,
+			first:      "欧州連合（EU）域内の病院で",
+			last:       "と話した。",
+			summary:    "電子カルテが使えず救急の受け入れを制限",
+			absent:     []string{"ブリュッセル", "更新日時", "投稿日時", "ページの先頭へ", "\u3000"},
+		},
+		{
+			file:       "text/2026-11-25-smart-meter-standard-ja.txt", // full-width date, hard-wrapped, "――名前" alone, newsletter pitch
+			title:      "スマートメーターの安全基準、経産省が改定案 更新時の署名検証を義務化",
+			published:  time.Date(2026, 11, 25, 0, 0, 0, 0, newYork),
+			authors:    []string{"小林真理子"},
+			language:   "ja",
+			paragraphs: 3,
+			first:      "経済産業省は２５日、家庭や事業所の電力使用量を計測して送信するスマートメーターについて、",
+			last:       "移行期間を設ける方向で調整している。",
+			summary:    "経済産業省は２５日",
+			absent:     []string{"――", "メールマガジン", "ニュースレター", "印刷する", "メータ ー", "電力 会社"},
+		},
+		{
+			file:       "text/2026-11-19-data-export-rules-zh.txt", // Chinese: 发布时间, chrome, （记者 名前）
+			title:      "网信部门就数据出境安全评估办法修订稿公开征求意见",
+			published:  time.Date(2026, 11, 19, 10, 30, 0, 0, newYork),
+			authors:    []string{"刘思远"},
+			language:   "zh",
+			paragraphs: 3,
+			first:      "网信部门19日发布数据出境安全评估办法的修订稿",
+			last:       "企业需要提前明确内部由谁负责判断事件性质。",
+			summary:    "网信部门19日",
+			absent:     []string{"记者", "分享到", "返回顶部", "星期二"},
+		},
+		{
+			file:       "text/2026-11-21-ransomware-drill-ko.txt", // Korean: 입력/수정, chrome, "이름 기자 e-mail", marketing
+			title:      "중소기업 대상 랜섬웨어 모의훈련, 올해 참여 기업 두 배로",
+			published:  time.Date(2026, 11, 21, 14, 5, 0, 0, newYork),
+			authors:    []string{"정하늘"},
+			language:   "ko",
+			paragraphs: 3,
+			first:      "정부가 중소기업을 대상으로",
+			last:       "넓힐 계획이다.",
+			summary:    "정부가 중소기업을",
+			absent:     []string{"기자", "example.kr", "수정", "공유하기", "무료 체험", "구독", "로그인"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a := parseOne(t, tt.file, readFile(t, tt.file), Options{Location: newYork})
+			checkArticle(t, a)
+			if a.Title != tt.title {
+				t.Errorf("got title %q, want %q", a.Title, tt.title)
+			}
+			if !a.Published.Equal(tt.published) {
+				t.Errorf("got published %v, want %v", a.Published, tt.published)
+			}
+			if !slices.Equal(a.Authors, tt.authors) {
+				t.Errorf("got authors %q, want %q", a.Authors, tt.authors)
+			}
+			if a.Language != tt.language {
+				t.Errorf("got language %q, want %q", a.Language, tt.language)
+			}
+			paras := paragraphs(t, a.Content)
+			if len(paras) != tt.paragraphs {
+				t.Fatalf("got %d paragraphs, want %d:\n%q", len(paras), tt.paragraphs, paras)
+			}
+			wantContent(t, a.Content, paras)
+			if !strings.HasPrefix(paras[0], tt.first) {
+				t.Errorf("got first paragraph %.100q, want prefix %q", paras[0], tt.first)
+			}
+			if last := paras[len(paras)-1]; !strings.HasSuffix(last, tt.last) {
+				t.Errorf("got last paragraph %q, want suffix %q", last, tt.last)
+			}
+			if !strings.HasPrefix(a.Summary, tt.summary) {
+				t.Errorf("got summary %q, want prefix %q", a.Summary, tt.summary)
+			}
+			wantNowhere(t, a, tt.absent...)
+			wantSignedOnly(t, a)
+		})
+	}
+}
+
+// wantSignedOnly fails if the name of an author of a is in its text: a
+// sign-off left in the body.
+func wantSignedOnly(t *testing.T, a feed.Article) {
+	t.Helper()
+	for _, name := range a.Authors {
+		for field, v := range map[string]string{"title": a.Title, "summary": a.Summary, "content": html.UnescapeString(a.Content)} {
+			if strings.Contains(v, name) {
+				t.Errorf("%s contains the author %q, want the sign-off gone: %.200q", field, name, v)
+			}
+		}
+	}
+}
+
+// TestParseTextJapaneseLayouts rewrites a Japanese export into the layouts
+// and sign-offs a Japanese newsroom's exports come in, and checks that the
+// article survives each one.
+func TestParseTextJapaneseLayouts(t *testing.T) {
+	const file = "text/2026-11-20-undersea-cable-drill-ja.txt"
+	orig := string(readFile(t, file))
+	const (
+		capture  = "2026年11月24日（火）\n\n"
+		posted   = "掲載日：2026年11月20日\n"
+		chrome   = "ブックマーク｜印刷｜共有\n"
+		signOff  = " -- 佐藤\u3000美咲"
+		title    = "海底ケーブルの切断想定、官民で初の合同訓練 通信5社と海上保安庁"
+		lastPara = "参加を呼びかける方針だ。"
+	)
+	for _, s := range []string{capture, posted, chrome, signOff, lastPara} {
+		if !strings.Contains(orig, s) {
+			t.Fatalf("%s no longer contains %q; update the test", file, s)
+		}
+	}
+	want := parseOne(t, file, []byte(orig), Options{})
+	body := paragraphs(t, want.Content)
+	if len(body) != 4 {
+		t.Fatalf("%s gives %d paragraphs, want 4", file, len(body))
+	}
+	marketing := orig[strings.Index(orig, "\n\n\n無料体験"):]
+	noMarketing := strings.TrimSuffix(orig, marketing) + "\n"
+	date := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	sato := []string{"佐藤 美咲"}
+	withSignOff := func(s string) string { return strings.Replace(orig, signOff, s, 1) }
+	withPosted := func(s string) string { return strings.Replace(orig, posted, s+"\n", 1) }
+
+	tests := []struct {
+		name    string
+		text    string
+		authors []string
+		date    time.Time
+	}{
+		{"as exported", orig, sato, date},
+		{"no marketing", noMarketing, sato, date},
+		{"no sign-off", withSignOff(""), nil, date},
+		{"no sign-off, no marketing", strings.Replace(noMarketing, signOff, "", 1), nil, date},
+		{"no capture line, no chrome", strings.NewReplacer(capture, "", chrome, "").Replace(orig), sato, date},
+		{"CRLF", strings.ReplaceAll(orig, "\n", "\r\n"), sato, date},
+		{"BOM", "\ufeff" + orig, sato, date},
+		{"ideographic spaces around lines", strings.ReplaceAll(orig, "\n", "\u3000\n"), sato, date},
+		// Sign-offs.
+		{"em dash", withSignOff("—佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"doubled horizontal bar", withSignOff("――佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"doubled full-width hyphen", withSignOff("\u3000－－佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"doubled box-drawing line", withSignOff("──佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"on its own line", withSignOff("\n\n――佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"with an address", withSignOff(" -- 佐藤美咲（msato@example.jp）"), []string{"佐藤美咲"}, date},
+		{"with the spam notice", withSignOff(" -- 佐藤美咲（このメールアドレスはスパムボットから保護されています。閲覧するにはJavaScriptを有効にする必要があります。）"),
+			[]string{"佐藤美咲"}, date},
+		{"two authors", withSignOff(" -- 佐藤美咲、中村陽子"), []string{"佐藤美咲", "中村陽子"}, date},
+		{"foreign name in katakana", withSignOff(" -- ジョン・スミス"), []string{"ジョン・スミス"}, date},
+		{"credit in brackets", withSignOff("（佐藤美咲）"), []string{"佐藤美咲"}, date},
+		{"correspondent's credit", withSignOff("（ロンドン＝佐藤美咲）"), []string{"佐藤美咲"}, date},
+		{"label line", withSignOff("\n\n文・佐藤美咲"), []string{"佐藤美咲"}, date},
+		{"byline below the date", strings.Replace(withSignOff(""), chrome, chrome+"記者：佐藤美咲\n", 1), []string{"佐藤美咲"}, date},
+		{"byline in the date line", strings.Replace(withSignOff(""), posted, "掲載日：2026年11月20日｜文・佐藤美咲\n", 1), []string{"佐藤美咲"}, date},
+		// Date lines.
+		{"投稿日, ASCII colon", withPosted("投稿日: 2026年11月20日"), sato, date},
+		{"公開日時 with a time", withPosted("公開日時：2026年11月20日 15:30"), sato, date.Add(15*time.Hour + 30*time.Minute)},
+		{"配信日, no colon", withPosted("配信日 2026年11月20日（金）"), sato, date},
+		{"日付, full-width digits", withPosted("日付：２０２６年１１月２０日"), sato, date},
+		{"era", withPosted("掲載日：令和8年11月20日"), sato, date},
+		{"English label", withPosted("Posted: 2026年11月20日"), sato, date},
+		{"update line", withPosted("掲載日：2026年11月20日\n更新日：2026年11月21日"), sato, date},
+		// Paragraphs.
+		{"doubled blank lines", strings.ReplaceAll(orig, "\n\n", "\n\n\n\n"), sato, date},
+		{"hard-wrapped", hardWrapRunes(orig, 30), sato, date},
+		{"indented, no blank lines", indentParagraphs(orig, lastPara), sato, date},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := parseOne(t, "exports/cable.txt", []byte(tt.text), Options{})
+			checkArticle(t, a)
+			if a.Title != title {
+				t.Errorf("got title %q, want %q", a.Title, title)
+			}
+			if !a.Published.Equal(tt.date) {
+				t.Errorf("got published %v, want %v", a.Published, tt.date)
+			}
+			if !slices.Equal(a.Authors, tt.authors) {
+				t.Errorf("got authors %q, want %q", a.Authors, tt.authors)
+			}
+			if a.Language != "ja" {
+				t.Errorf("got language %q, want ja", a.Language)
+			}
+			wantContent(t, a.Content, body)
+			wantSignedOnly(t, a)
+			if strings.Contains(a.Content, "佐藤") {
+				t.Errorf("content has the sign-off: %q", a.Content)
+			}
+			wantNowhere(t, a, "--", "――", "－－", "──", "msato", "スパムボット", "無料体験", "有料会員",
+				"ブックマーク", "掲載日", "更新日", "2026年11月24日", "ロンドン")
+		})
+	}
+}
+
+// hardWrapRunes wraps every line of s longer than width characters at
+// exactly width characters, as Japanese text is wrapped.
+func hardWrapRunes(s string, width int) string {
+	var out []string
+	for line := range strings.SplitSeq(s, "\n") {
+		r := []rune(line)
+		for len(r) > width {
+			out = append(out, string(r[:width]))
+			r = r[width:]
+		}
+		out = append(out, string(r))
+	}
+	return strings.Join(out, "\n")
+}
+
+// indentParagraphs rewrites the body of the Japanese export (up to the
+// paragraph ending in last) as lines indented with an ideographic space and
+// no blank lines between them.
+func indentParagraphs(s, last string) string {
+	start := strings.Index(s, "政府は20日")
+	end := strings.Index(s, last) + len(last)
+	body := strings.Split(s[start:end], "\n\n")
+	return s[:start] + "\u3000" + strings.Join(body, "\n\u3000") + s[end:]
+}
+
+func TestIsCJKName(t *testing.T) {
+	for _, s := range []string{"山田太郎", "山田 太郎", "王小明", "欧阳娜娜", "山田さくら", "林 ひかり", "佐々木健", "一ノ瀬陽子",
+		"ジョン・スミス", "アン・マリー・ポー", "ジョン スミス", "김민준", "남궁 민수"} {
+		if !isCJKName(s) {
+			t.Errorf("isCJKName(%q) = false, want true", s)
+		}
+	}
+	for _, s := range []string{"", "山", "山田太郎花子次郎", "共同", "時事通信", "敬称略", "続く", "ロイター", "スミス", "肩書きは当時",
+		"さくら", "山田 太郎 次郎", "山田・太郎", "김", "김민준이서연", "Jane Doe", "山田Taro", "山田1", "・スミス", "ジョン・・"} {
+		if isCJKName(s) {
+			t.Errorf("isCJKName(%q) = true, want false", s)
+		}
+	}
+}
+
+func TestJoinLines(t *testing.T) {
+	tests := []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"wrapped", "line"}, "wrapped line"},
+		{[]string{"スマートメータ", "ーについて"}, "スマートメーターについて"},
+		{[]string{"公表した。", "ソフトウェアを"}, "公表した。ソフトウェアを"},
+		{[]string{"公表した（", "２５日）"}, "公表した（２５日）"},
+		{[]string{"NISCは", "DDoS攻撃"}, "NISCは DDoS攻撃"},
+		{[]string{"정부는 주요", "기반시설"}, "정부는 주요 기반시설"},
+		{[]string{"网信部门", "发布"}, "网信部门发布"},
+	}
+	for _, tt := range tests {
+		if got := joinLines(tt.lines); got != tt.want {
+			t.Errorf("joinLines(%q) = %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+}
+
+func TestTextWidth(t *testing.T) {
+	for s, want := range map[string]int{"": 0, "Print": 5, "印刷": 4, "공유하기": 8, "ＮＩＳＣ": 8, "NISCの訓練": 10} {
+		if got := textWidth(s); got != want {
+			t.Errorf("textWidth(%q) = %d, want %d", s, got, want)
+		}
 	}
 }

@@ -24,9 +24,9 @@ type Document struct {
 	Outlines []Outline
 }
 
-// An Outline is one node of a document's body: a feed when it has an XMLURL,
-// else a folder of the outlines it holds. The xml tags are its attributes as
-// Marshal writes them, in this order.
+// An Outline is one node of a document's body: a feed when it has an XMLURL
+// (and Type "rss"), else a folder of the outlines it holds (see Folder).
+// The xml tags are its attributes as Marshal writes them, in this order.
 type Outline struct {
 	Text    string `xml:"text,attr"` // what a reader shows; OPML requires it, even empty
 	Title   string `xml:"title,attr,omitempty"`
@@ -37,6 +37,17 @@ type Outline struct {
 	// "/Boston/Weather,/Harvard".
 	Category string    `xml:"category,attr,omitempty"`
 	Outlines []Outline `xml:"outline"`
+}
+
+// Folder returns a folder: an outline with a text and the outlines it
+// holds, and no other attribute. OPML 2.0 names no type for a folder, and
+// the feed validators (feedvalidator.org, the W3C's) warn of an outline
+// with a title, htmlUrl or xmlUrl but no type ("MissingOutlineType") and of
+// any type but "rss" and "link" ("InvalidOutlineType"): a folder with
+// type="category" would be as wrong as one with a title. Readers show a
+// folder by its text.
+func Folder(text string, outlines ...Outline) Outline {
+	return Outline{Text: text, Outlines: outlines}
 }
 
 // document is a Document as encoding/xml writes it.

@@ -3,6 +3,7 @@ package opml
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,12 +24,12 @@ var golden = map[string]*Document{
 		Outlines: []Outline{
 			{Text: "Herald Demo Newsroom", Title: "Herald Demo Newsroom", Type: "rss",
 				XMLURL: "http://127.0.0.1:8080/feed.atom", HTMLURL: "http://127.0.0.1:8080/"},
-			{Text: "Tags", Title: "Tags", Outlines: []Outline{
-				{Text: "Congress", Title: "Herald Demo Newsroom: Congress", Type: "rss",
+			Folder("Tags",
+				Outline{Text: "Congress", Title: "Herald Demo Newsroom: Congress", Type: "rss",
 					XMLURL: "http://127.0.0.1:8080/tags/congress/feed.atom", HTMLURL: "http://127.0.0.1:8080/tags/congress"},
-				{Text: "Critical Infrastructure", Title: "Herald Demo Newsroom: Critical Infrastructure", Type: "rss",
+				Outline{Text: "Critical Infrastructure", Title: "Herald Demo Newsroom: Critical Infrastructure", Type: "rss",
 					XMLURL: "http://127.0.0.1:8080/tags/critical-infrastructure/feed.atom", HTMLURL: "http://127.0.0.1:8080/tags/critical-infrastructure"},
-			}},
+			),
 		},
 	},
 	"sources.opml": {
@@ -46,7 +47,9 @@ var golden = map[string]*Document{
 }
 
 // TestMarshalGolden pins the bytes Marshal writes: those that herald wrote
-// before this package existed, which feed readers already have.
+// before this package existed, which feed readers already have, but for the
+// folder of tag feeds, which lost its title="Tags" so that validators find
+// nothing to warn of (see Folder and TestGoldenOutlinesValidate).
 func TestMarshalGolden(t *testing.T) {
 	for name, doc := range golden {
 		t.Run(name, func(t *testing.T) {
@@ -69,6 +72,54 @@ func TestMarshalGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoldenOutlinesValidate checks what herald writes against the
+// outline rules of the feed validator (feedvalidator.org, whose OPML checks
+// the W3C's validator runs): a type, when there is one, is "rss" (with an
+// xmlUrl and a title) or "link"; an outline without one has no title,
+// htmlUrl or xmlUrl, or the validator warns "outline without type".
+func TestGoldenOutlinesValidate(t *testing.T) {
+	for name, doc := range golden {
+		for _, o := range doc.Outlines {
+			for _, p := range outlineProblems(o) {
+				t.Errorf("%s: %s", name, p)
+			}
+		}
+	}
+	// The check fails when it should.
+	for _, o := range []Outline{
+		{Text: "Tags", Title: "Tags"},    // herald's folder until now
+		{Text: "Tags", Type: "category"}, // no type OPML or the validator knows
+		{Text: "x", Type: "rss"},         // a feed without its address
+		Folder("Tags", Outline{Text: "a", HTMLURL: "https://example.org/"}),
+	} {
+		if len(outlineProblems(o)) == 0 {
+			t.Errorf("%+v: no problem found, want one", o)
+		}
+	}
+}
+
+// outlineProblems returns the feed validator's warnings about o and the
+// outlines it holds.
+func outlineProblems(o Outline) []string {
+	var out []string
+	switch o.Type {
+	case "rss":
+		if o.XMLURL == "" || o.Title == "" {
+			out = append(out, fmt.Sprintf("outline %q: type rss without an xmlUrl or a title", o.Text))
+		}
+	case "":
+		if o.Title != "" || o.HTMLURL != "" || o.XMLURL != "" {
+			out = append(out, fmt.Sprintf("outline %q: attributes beside its text but no type (MissingOutlineType)", o.Text))
+		}
+	default:
+		out = append(out, fmt.Sprintf("outline %q: type %q is neither rss nor link (InvalidOutlineType)", o.Text, o.Type))
+	}
+	for _, c := range o.Outlines {
+		out = append(out, outlineProblems(c)...)
+	}
+	return out
 }
 
 // TestRoundTrip reads back what Marshal writes, and writes again what Parse

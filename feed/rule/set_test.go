@@ -242,3 +242,44 @@ func TestSetApplyConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestReportAdd(t *testing.T) {
+	var r rule.Report
+	hand := feed.ArticleTag{Slug: "hand"}
+	grid := feed.ArticleTag{Slug: "grid", Rule: "grid", Matched: []string{"grid"}}
+	water := feed.ArticleTag{Slug: "water", Rule: "water", Matched: []string{"water"}}
+	steps := []struct {
+		id            string
+		before, after []feed.ArticleTag
+		changed       bool
+	}{
+		{"same", []feed.ArticleTag{hand, grid}, []feed.ArticleTag{grid, hand}, false},
+		{"other words", []feed.ArticleTag{grid}, []feed.ArticleTag{{Slug: "grid", Rule: "grid", Matched: []string{"Grid"}}}, true},
+		{"other rule", []feed.ArticleTag{grid}, []feed.ArticleTag{{Slug: "grid", Rule: "grid*", Matched: []string{"grid"}}}, true},
+		{"hand wins", []feed.ArticleTag{{Slug: "grid"}}, []feed.ArticleTag{{Slug: "grid"}, grid}, false},
+		{"swap", []feed.ArticleTag{grid}, []feed.ArticleTag{water}, true},
+		{"emptied", []feed.ArticleTag{water, hand}, nil, true},
+		{"never tagged", nil, nil, false},
+		{"first tag", nil, []feed.ArticleTag{grid}, true},
+	}
+	for _, s := range steps {
+		a := &feed.Article{ID: s.id, Title: "T " + s.id, Tags: s.after}
+		if got := r.Add(a, s.before); got != s.changed {
+			t.Errorf("%s: Add = %t, want %t", s.id, got, s.changed)
+		}
+	}
+	ref := func(id string) rule.ArticleRef { return rule.ArticleRef{ID: id, Title: "T " + id} }
+	want := rule.Report{
+		Articles: len(steps),
+		Changed:  5,
+		Tags: []rule.TagChange{ // by slug, whatever the order they came in
+			{Slug: "grid", Gained: []rule.ArticleRef{ref("first tag")}, Lost: []rule.ArticleRef{ref("swap")}},
+			{Slug: "hand", Gained: []rule.ArticleRef{}, Lost: []rule.ArticleRef{ref("emptied")}},
+			{Slug: "water", Gained: []rule.ArticleRef{ref("swap")}, Lost: []rule.ArticleRef{ref("emptied")}},
+		},
+		Untagged: []rule.ArticleRef{ref("emptied")},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("report:\n got %+v\nwant %+v", r, want)
+	}
+}

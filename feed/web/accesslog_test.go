@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,28 @@ func TestLogEncoding(t *testing.T) {
 		if got := string(appendJSONString(nil, s)); got != want {
 			t.Errorf("appendJSONString(%q): got %s, want %s", s, got, want)
 		}
+	}
+	for _, d := range []time.Duration{0, time.Microsecond, 420 * time.Microsecond, 1234567 * time.Nanosecond, time.Second,
+		90 * time.Minute, 1<<63 - 1, -time.Millisecond} {
+		f := durationMS(d)
+		var buf bytes.Buffer
+		r := slog.NewRecord(base, slog.LevelInfo, "m", 0)
+		r.AddAttrs(slog.Float64("k", f))
+		slog.NewJSONHandler(&buf, nil).Handle(context.Background(), r)
+		want := buf.String()
+		want = want[strings.Index(want, `"k":`)+len(`"k":`) : len(want)-len("}\n")]
+		if got := string(appendJSONFloat(nil, f)); got != want {
+			t.Errorf("appendJSONFloat(%v): got %s, want %s", f, got, want)
+		}
+	}
+	for _, f := range []float64{1e-7, 1.5e-9, 1e21, 123456789e20, -2.5e-8} {
+		b, _ := json.Marshal(f)
+		if got := string(appendJSONFloat(nil, f)); got != string(b) {
+			t.Errorf("appendJSONFloat(%v): got %s, want %s", f, got, b)
+		}
+	}
+	if got := durationMS(420*time.Microsecond + 999*time.Nanosecond); got != 0.42 {
+		t.Errorf("durationMS(420.999µs) = %v, want 0.42", got)
 	}
 }
 
@@ -104,6 +127,13 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("line %d: time %v, %v; want %v", i, line.Time, err, now)
 		}
 	}
+	// The 404 page: its bytes, its duration, the client's address.
+	if !regexp.MustCompile(`"path":"/no/such/page","status":404,"bytes":[1-9][0-9]*,"duration_ms":0,"client":"192.0.2.1:1234","ua":""}`).MatchString(direct.String()) {
+		t.Errorf("the 404's line lacks its bytes, duration or client:\n%s", direct.String())
+	}
+	if !strings.Contains(direct.String(), `"method":"HEAD","path":"/feed.json","status":200,"bytes":0,`) {
+		t.Errorf("a HEAD is logged with bytes sent:\n%s", direct.String())
+	}
 	if strings.Contains(direct.String(), "hrs_secret") || !strings.Contains(direct.String(), `"/s/REDACTED/feed.atom"`) {
 		t.Errorf("the subscriber token is not redacted:\n%s", direct.String())
 	}
@@ -135,8 +165,9 @@ func TestFastPathLogs(t *testing.T) {
 	r.Header.Set("If-None-Match", w.Header().Get("ETag"))
 	s.ServeHTTP(httptest.NewRecorder(), r)
 	lines := strings.Split(strings.TrimSpace(direct.String()), "\n")
-	if len(lines) != 5 || !strings.Contains(lines[4], `"status":304`) || !strings.Contains(lines[3], `"status":200`) {
-		t.Errorf("got %d lines, want 5 ending with a 200 and a 304:\n%s", len(lines), direct.String())
+	if len(lines) != 5 || !strings.Contains(lines[4], `"status":304,"bytes":0,`) ||
+		!strings.Contains(lines[3], `"status":200,"bytes":`+strconv.Itoa(w.Body.Len())+`,`) {
+		t.Errorf("got %d lines, want 5 ending with a 200 of %d bytes and a 304:\n%s", len(lines), w.Body.Len(), direct.String())
 	}
 	if _, ok := s.cache.entries["/feed.rss"]; !ok {
 		t.Errorf("the public feed is not kept under its path; keys: %v", keys(s.cache.entries))

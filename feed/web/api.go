@@ -1,12 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,9 +17,6 @@ import (
 	"herald/feed/ingest"
 	"herald/feed/rule"
 )
-
-// maxBody caps API request bodies.
-const maxBody = 4 << 20
 
 // requireToken wraps a handler that writes: it needs a live API token in
 // "Authorization: Bearer <token>".
@@ -212,14 +209,19 @@ func (s *Server) answerSaved(w http.ResponseWriter, a *feed.Article, change feed
 // objects GET returns, so a client can send back what it read (rule-made
 // tags are dropped: the rules make them again). pathID, when set, is the
 // article's id; a different id in the body is an error.
+//
+// The limits apply to what the client sent: the body's size is checked as
+// received (readObject), and the fields are passed on to feed/ingest with
+// their bytes as sent (no HTML escaping: "<" stays one byte), so that the
+// content's limit (feed.MaxContentLen) is not reached by re-encoding.
 func (s *Server) readArticle(w http.ResponseWriter, r *http.Request, pathID string) (*feed.Article, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readObject(w, r)
 	if err != nil {
 		return nil, err
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, refuse(errMalformed, "the body must be one JSON object: "+err.Error())
+		return nil, refuse(errMalformed, "the body is not valid JSON: "+err.Error()) // readObject let it through: cannot happen
 	}
 	var bodyID string
 	if raw, ok := fields["id"]; ok {
@@ -252,12 +254,25 @@ func (s *Server) readArticle(w http.ResponseWriter, r *http.Request, pathID stri
 			fields["tags"], _ = json.Marshal(slugs)
 		}
 	}
-	clean, _ := json.Marshal(fields)
-	arts, err := ingest.ParseJSON("request body", clean, ingest.Options{Location: s.cfg.Location})
+	var clean bytes.Buffer
+	enc := json.NewEncoder(&clean)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, fmt.Errorf("re-encode article: %w", err)
+	}
+	if clean.Len() > ingest.MaxFileSize {
+		// Within the limit as sent, over it with the id herald added.
+		return nil, refuse(errTooLarge, tooLargeMessage(maxBody))
+	}
+	arts, err := ingest.ParseJSON("request body", clean.Bytes(), ingest.Options{Location: s.cfg.Location, Language: s.cfg.Language})
 	if err != nil {
 		var ie *ingest.Error
 		if errors.As(err, &ie) {
-			return nil, ie.Err // the client knows it sent the body
+			err = ie.Err // the client knows it sent the body
+		}
+		if statusOf(err) >= 500 {
+			// Whatever ingest finds wrong with a body is the body's fault.
+			return nil, refuse(errMalformed, err.Error())
 		}
 		return nil, err
 	}
@@ -321,8 +336,14 @@ func (s *Server) handleTagCreate(w http.ResponseWriter, r *http.Request) error {
 
 // handleTagUpdate changes a tag's slug (a rename: old feed URLs redirect),
 // name, description or rule. A changed rule applies to articles stored from
-// then on; "herald tags apply" re-applies it to the stored ones.
+// then on; POST /api/tags/apply ("herald tags apply") re-applies it to the
+// stored ones. With ?dry_run=1 it changes nothing and says what that
+// re-applying would change (see previewTagUpdate).
 func (s *Server) handleTagUpdate(w http.ResponseWriter, r *http.Request) error {
+	dry, err := dryRun(r)
+	if err != nil {
+		return err
+	}
 	var u feed.TagUpdate
 	if err := decodeJSON(w, r, &u); err != nil {
 		return err
@@ -331,6 +352,9 @@ func (s *Server) handleTagUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err := validRule(*u.Rule); err != nil {
 			return err
 		}
+	}
+	if dry {
+		return s.previewTagUpdate(w, r, u)
 	}
 	t, err := s.store.UpdateTag(r.Context(), r.PathValue("slug"), u)
 	if err != nil {
@@ -347,31 +371,6 @@ func (s *Server) handleTagDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.invalidate()
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// handleHealth answers ok while the store answers.
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.store.Version(r.Context()); err != nil {
-		return refuse(errUnavailable, "store unavailable").because(err)
-	}
-	w.Header()["Content-Type"] = []string{textType}
-	w.Header()["Cache-Control"] = s.cacheControl[noStore]
-	io.WriteString(w, "ok\n")
-	return nil
-}
-
-// decodeJSON reads one JSON object into v, refusing unknown fields.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return refuse(errMalformed, "the body must be one JSON object: "+err.Error())
-	}
 	return nil
 }
 

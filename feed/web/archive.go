@@ -60,7 +60,8 @@ func (s *Server) serveArchive(w http.ResponseWriter, r *http.Request, v view, sl
 	if err != nil {
 		return 0, err
 	}
-	return e.serve(w, r), nil
+	status, _ := s.cache.serve(w, r, e)
+	return status, nil
 }
 
 // buildArchive renders archive page n of a feed, or its subscription

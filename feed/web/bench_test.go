@@ -14,14 +14,16 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/metrics"
 	"herald/feed/rule"
 	"herald/store"
 	"herald/store/storetest"
 )
 
 // benchStore fills a database with n articles of about 3 KB, one in five
-// tagged cyber-diplomacy, and returns a Server over it.
-func benchServer(b *testing.B, n int) *Server {
+// tagged cyber-diplomacy, and returns a Server over it, configured further
+// by configure.
+func benchServer(b *testing.B, n int, configure ...func(*Config)) *Server {
 	b.Helper()
 	ctx := context.Background()
 	db := storetest.Open(b, store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
@@ -47,7 +49,11 @@ func benchServer(b *testing.B, n int) *Server {
 			batch = batch[:0]
 		}
 	}
-	return New(db, Config{BaseURL: &url.URL{Scheme: "https", Host: "bench.example"}, Title: "Bench"})
+	cfg := Config{BaseURL: &url.URL{Scheme: "https", Host: "bench.example"}, Title: "Bench"}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	return New(db, cfg)
 }
 
 // BenchmarkTagFeedFirstRender measures a cache miss: resolving the tag,
@@ -68,22 +74,27 @@ func BenchmarkTagFeedFirstRender(b *testing.B) {
 }
 
 // BenchmarkTagFeedCached measures a cached 200 and a 304 through the whole
-// handler, without the network: unlogged, and logged as "herald serve" logs
-// by default (info, JSON, through Config.AccessLog).
+// handler, without the network: unlogged, logged as "herald serve" logs by
+// default (info, JSON, through Config.AccessLog), and logged and counted in
+// metrics, as "herald serve" does.
 func BenchmarkTagFeedCached(b *testing.B) {
-	s := benchServer(b, 1_000)
-	s.cache.staleAfter = time.Hour
+	plain := benchServer(b, 1_000)
+	counted := benchServer(b, 1_000, func(c *Config) { c.Metrics = metrics.New(metrics.Build{}) })
 	req := httptest.NewRequest("GET", "/tags/cyber-diplomacy/feed.atom", nil)
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, req)
-	etag := w.Header().Get("ETag")
-	for _, logged := range []bool{false, true} {
-		name := ""
-		if logged {
+	for _, mode := range []string{"", "/logged", "/logged+metrics"} {
+		s := plain
+		if mode == "/logged+metrics" {
+			s = counted
+		}
+		s.cache.staleAfter = time.Hour
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		etag := w.Header().Get("ETag")
+		name := mode
+		if mode != "" {
 			out := bufio.NewWriterSize(io.Discard, 64<<10)
 			s.log = slog.New(slog.NewJSONHandler(out, nil))
 			s.cfg.AccessLog = out
-			name = "/logged"
 		}
 		b.Run("200"+name, func(b *testing.B) {
 			for b.Loop() {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"herald/feed/metrics"
 )
 
 // HTTP caching. One type, answer, holds the cache semantics of everything
@@ -92,8 +94,10 @@ type answer struct {
 	lastMod     time.Time // zero: no Last-Modified
 	link        []string  // the Link header of a 200 and its 304s
 	vary        string    // what else than the URL selects this answer
+	header      []field   // more fields of a 200 and its 304s (a page's security policy)
 
-	version int64 // the store's content version it was built at (feedCache)
+	version int64          // the store's content version it was built at (feedCache)
+	route   *metrics.Route // records it when ServeHTTP answers it before routing (feedCache)
 
 	// Made by prepare.
 	etag              string // strong, quoted; of the identity encoding
@@ -141,6 +145,7 @@ func (a *answer) prepare(cc *[numPolicies][]string) {
 		if cacheControl != nil {
 			a.other = append(a.other, field{"Cache-Control", cacheControl})
 		}
+		a.other = append(a.other, a.header...)
 		return
 	}
 	if a.etag == "" {
@@ -162,6 +167,7 @@ func (a *answer) prepare(cc *[numPolicies][]string) {
 	if a.link != nil {
 		common = append(common, field{"Link", a.link})
 	}
+	common = append(common, a.header...)
 	ctype := field{"Content-Type", []string{a.contentType}}
 	encode := func(body []byte, etag, contentEncoding string) encoding {
 		e := encoding{body: body, etag: etag}
@@ -181,8 +187,9 @@ func (a *answer) prepare(cc *[numPolicies][]string) {
 }
 
 // serve gives the answer to r, honouring If-None-Match, If-Modified-Since,
-// Accept-Encoding and HEAD, and returns the status it answered.
-func (a *answer) serve(w http.ResponseWriter, r *http.Request) int {
+// Accept-Encoding and HEAD, and returns the status it answered and the
+// bytes of body it wrote.
+func (a *answer) serve(w http.ResponseWriter, r *http.Request) (status, n int) {
 	h := w.Header()
 	if a.status != http.StatusOK {
 		for _, f := range a.other {
@@ -190,15 +197,16 @@ func (a *answer) serve(w http.ResponseWriter, r *http.Request) int {
 		}
 		if a.location != "" {
 			http.Redirect(w, r, a.location, a.status)
-			return a.status
+			return a.status, 0
 		}
 		h["Content-Type"] = []string{a.contentType}
 		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
 		w.WriteHeader(a.status)
 		if r.Method != http.MethodHead {
 			w.Write(a.body)
+			n = len(a.body)
 		}
-		return a.status
+		return a.status, n
 	}
 	e := &a.identity
 	if ae, ok := r.Header["Accept-Encoding"]; ok && a.gzip && acceptsGzip(ae) {
@@ -209,17 +217,17 @@ func (a *answer) serve(w http.ResponseWriter, r *http.Request) int {
 			h[f.key] = f.value
 		}
 		w.WriteHeader(http.StatusNotModified)
-		return http.StatusNotModified
+		return http.StatusNotModified, 0
 	}
 	for _, f := range e.ok {
 		h[f.key] = f.value
 	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
-		return http.StatusOK
+		return http.StatusOK, 0
 	}
 	w.Write(e.body)
-	return http.StatusOK
+	return http.StatusOK, len(e.body)
 }
 
 // notModified applies If-None-Match, or when it is absent If-Modified-Since
@@ -280,10 +288,15 @@ func gzipBytes(b []byte) []byte {
 }
 
 // serveAnswer prepares and gives an answer built for one request (an API
-// list, a page), and returns the status it answered.
+// list, a page), and returns the status it answered. An HTML page gets the
+// pages' security header fields.
 func (s *Server) serveAnswer(w http.ResponseWriter, r *http.Request, a *answer) int {
+	if a.contentType == htmlType {
+		a.header = s.pageHeader
+	}
 	a.prepare(&s.cacheControl)
-	return a.serve(w, r)
+	status, _ := a.serve(w, r)
+	return status
 }
 
 // maxCachedFeeds bounds the feed cache; past it the cache starts afresh
@@ -301,6 +314,14 @@ type feedCache struct {
 	staleAfter   time.Duration
 	cacheControl *[numPolicies][]string
 
+	// stats counts hits, misses and 304s: into Config.Metrics when it is
+	// set, else into counters nobody reads. metrics times renders and
+	// routeOf gives each kept answer its route's recorder; both are nil
+	// without Config.Metrics.
+	stats   *metrics.FeedCache
+	metrics *metrics.Metrics
+	routeOf func(key string) *metrics.Route
+
 	version atomic.Int64
 	checked atomic.Int64 // unix nanoseconds of the last version read; 0 forces a read
 	checkMu sync.Mutex   // one version read at a time
@@ -312,7 +333,8 @@ type feedCache struct {
 func newFeedCache(st interface {
 	Version(context.Context) (int64, error)
 }, now func() time.Time, staleAfter time.Duration, cc *[numPolicies][]string) *feedCache {
-	return &feedCache{store: st, now: now, staleAfter: staleAfter, cacheControl: cc, entries: map[string]*answer{}}
+	return &feedCache{store: st, now: now, staleAfter: staleAfter, cacheControl: cc, entries: map[string]*answer{},
+		stats: new(metrics.FeedCache)}
 }
 
 func (c *feedCache) invalidate() { c.checked.Store(0) }
@@ -351,7 +373,18 @@ func (c *feedCache) fresh(ctx context.Context, key string, now time.Time) *answe
 	if e == nil || e.version != v || e.status != http.StatusOK {
 		return nil
 	}
+	c.stats.Hits.Add(1)
 	return e
+}
+
+// serve gives a kept answer to r, and returns what answer.serve does. It
+// counts the 304s.
+func (c *feedCache) serve(w http.ResponseWriter, r *http.Request, a *answer) (status, n int) {
+	status, n = a.serve(w, r)
+	if status == http.StatusNotModified {
+		c.stats.NotModified.Add(1)
+	}
+	return status, n
 }
 
 // get returns the answer kept for key, building it with build when there is
@@ -366,13 +399,20 @@ func (c *feedCache) get(ctx context.Context, key string, build func() (*answer, 
 	prev := c.entries[key]
 	c.mu.RUnlock()
 	if prev != nil && prev.version == v {
+		c.stats.Hits.Add(1)
 		return prev, nil
 	}
+	c.stats.Misses.Add(1)
+	start := c.now()
 	e, err := build()
 	if err != nil {
 		return nil, err
 	}
+	c.metrics.Render(c.now().Sub(start))
 	e.version = v
+	if c.routeOf != nil {
+		e.route = c.routeOf(key)
+	}
 	if e.status == http.StatusOK {
 		e.etag = etagOf(e.body)
 		if prev != nil && prev.status == http.StatusOK && prev.etag == e.etag {

@@ -66,7 +66,10 @@ func TestConditionalRequests(t *testing.T) {
 				wantETag = gz
 			}
 			w := httptest.NewRecorder()
-			status := a.serve(w, r)
+			status, n := a.serve(w, r)
+			if n != w.Body.Len() {
+				t.Errorf("serve said it wrote %d bytes; it wrote %d", n, w.Body.Len())
+			}
 			h := w.Header()
 			if status != tt.want || w.Code != tt.want {
 				t.Errorf("If-None-Match %q, If-Modified-Since %q, gzip %t: got %d (said %d), want %d", tt.inm, tt.ims, gzipped, w.Code, status, tt.want)

@@ -3,7 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 
 	"herald/feed"
 )
@@ -119,9 +123,22 @@ func publicMessage(err error, status int) string {
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return errTooLarge.Error()
+		return tooLargeMessage(mbe.Limit)
 	}
 	return err.Error()
+}
+
+// tooLargeMessage is the message of a 413: "request body is larger than 4
+// MiB".
+func tooLargeMessage(limit int64) string {
+	size := strconv.FormatInt(limit, 10) + " bytes"
+	switch {
+	case limit >= 1<<20 && limit%(1<<20) == 0:
+		size = strconv.FormatInt(limit>>20, 10) + " MiB"
+	case limit >= 1<<10 && limit%(1<<10) == 0:
+		size = strconv.FormatInt(limit>>10, 10) + " KiB"
+	}
+	return "request body is larger than " + size
 }
 
 // A handler answers a request, or returns the error to answer instead (and
@@ -143,12 +160,55 @@ const (
 // adapt is the one adapter: it serves h, and answers h's error in format f
 // with its status, its headers and no-store (see policy). A 5xx is logged
 // once, by the access log line of its request (see ServeHTTP).
+//
+// A panic in h is a bug, but one request's bug: adapt answers it as a 500
+// in the route's format and logs it once, with its stack, on the request's
+// line. Left to net/http, the client would get no answer at all (the
+// connection is dropped) and the log a stack without the request.
 func (s *Server) adapt(f errorFormat, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		defer s.recoverPanic(w, r, f)
 		if err := h(w, r); err != nil {
 			s.answerError(w, r, f, err)
 		}
 	}
+}
+
+// recoverPanic answers a handler's panic as a 500. When the handler had
+// begun its answer already, a 500 can no longer be given: it logs the
+// panic and aborts the answer, as net/http would (http.ErrAbortHandler,
+// which net/http does not log again).
+func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, f errorFormat) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	err := &panicError{value: p, stack: debug.Stack()}
+	if rec, ok := w.(*statusRecorder); ok && rec.wroteHeader {
+		s.log.ErrorContext(r.Context(), "request", "method", r.Method, "path", redactToken(r.URL.Path),
+			"status", rec.status, "client", r.RemoteAddr, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	h := w.Header()
+	clear(h) // what the handler meant for its own answer
+	h["X-Content-Type-Options"] = nosniff
+	s.answerError(w, r, f, err)
+}
+
+// panicError is a handler's panic, with the stack where it happened.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+// LogValue logs the panic with its stack.
+func (e *panicError) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("panic", fmt.Sprint(e.value)), slog.String("stack", string(e.stack)))
 }
 
 // answerError answers err in format f. It hands err to the access log
@@ -193,6 +253,9 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, f errorForm
 		if err != nil {
 			http.Error(w, msg, status) // the error page itself failed; say it plainly
 			return
+		}
+		for _, f := range s.pageHeader {
+			h[f.key] = f.value
 		}
 		h["Content-Type"] = []string{htmlType}
 		w.WriteHeader(status)

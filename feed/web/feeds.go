@@ -151,7 +151,8 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, v view, slugs
 	if err != nil {
 		return 0, err
 	}
-	return e.serve(w, r), nil
+	status, _ := s.cache.serve(w, r, e)
+	return status, nil
 }
 
 // A frame is what every document of one feed shares, whatever the page:

@@ -16,12 +16,12 @@ func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) error {
 	doc := opml.Document{Title: s.cfg.Title + " feeds", Created: s.cfg.Now()}
 	doc.Outlines = append(doc.Outlines, opml.Outline{Text: s.cfg.Title, Title: s.cfg.Title, Type: "rss",
 		XMLURL: s.abs("/feed.atom"), HTMLURL: s.abs("/")})
-	group := opml.Outline{Text: "Tags", Title: "Tags"}
+	var feeds []opml.Outline
 	for _, t := range tags {
-		group.Outlines = append(group.Outlines, opml.Outline{Text: t.Name, Title: s.cfg.Title + ": " + t.Name, Type: "rss",
+		feeds = append(feeds, opml.Outline{Text: t.Name, Title: s.cfg.Title + ": " + t.Name, Type: "rss",
 			XMLURL: s.abs("/tags/" + t.Slug + "/feed.atom"), HTMLURL: s.abs("/tags/" + t.Slug)})
 	}
-	doc.Outlines = append(doc.Outlines, group)
+	doc.Outlines = append(doc.Outlines, opml.Folder("Tags", feeds...))
 	out, err := opml.Marshal(&doc)
 	if err != nil {
 		return err

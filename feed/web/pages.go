@@ -187,7 +187,9 @@ func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleArticlePage serves /articles/{id}/{slug}; a missing or outdated slug
-// redirects to the article's permalink.
+// redirects to the article's permalink. A slug may be in any script: links
+// carry it percent-encoded (s.abs escapes the path) and PathValue decodes
+// it, so the encoded and the decoded forms both answer.
 func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a, err := s.store.Article(ctx, r.PathValue("id"))

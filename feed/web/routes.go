@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	m.page("GET /search", s.handleSearchPage)
 	m.page("GET /static/", s.handleStatic())
 	m.feed("GET /healthz", s.handleHealth)
+	if s.cfg.Metrics != nil && s.cfg.ServeMetrics {
+		m.Handle("GET /metrics", s.cfg.Metrics.Handler())
+	}
 	m.page("/", s.handleNotFound)
 
 	// API. Reads are public, like the feeds; writes need a token.
@@ -54,6 +57,7 @@ func (s *Server) routes() {
 	m.api("GET /api/openapi.json", s.handleOpenAPI)
 	m.api("GET /api/tags", s.handleTagList)
 	m.api("POST /api/tags", s.requireToken(s.handleTagCreate))
+	m.api("POST /api/tags/apply", s.requireToken(s.handleTagApply)) // ?dry_run=1 previews; see tag.go
 	m.api("GET /api/tags/{slug}", s.handleTagGet)
 	m.api("PATCH /api/tags/{slug}", s.requireToken(s.handleTagUpdate))
 	m.api("DELETE /api/tags/{slug}", s.requireToken(s.handleTagDelete))
@@ -81,6 +85,12 @@ type routeTable struct {
 func (t *routeTable) Handle(pattern string, h http.Handler) {
 	t.patterns = append(t.patterns, pattern)
 	t.mux.Handle(pattern, h)
+	if m := t.s.cfg.Metrics; m != nil {
+		t.s.routeMetrics[pattern] = m.Route(pattern)
+		if t.s.routeMetrics[""] == nil {
+			t.s.routeMetrics[""] = m.Route("unmatched") // the mux's own answers: redirects to a clean path
+		}
+	}
 }
 
 // feed registers a route whose errors are answered in plain text.

@@ -122,7 +122,8 @@ func (s *Server) serveSearchFeed(w http.ResponseWriter, r *http.Request, v view,
 	if err != nil {
 		return 0, err
 	}
-	return e.serve(w, r), nil
+	status, _ := s.cache.serve(w, r, e)
+	return status, nil
 }
 
 // searchParams is the query string of a search feed's self URL.

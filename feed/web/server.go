@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/metrics"
 	"herald/feed/rule"
 )
 
@@ -31,6 +32,9 @@ type Store interface {
 	CreateTag(ctx context.Context, t feed.Tag) error
 	UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*feed.Tag, error)
 	DeleteTag(ctx context.Context, slug string) error
+	// Re-applying tag rules (see handleTagApply).
+	RetagArticles(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error)
+	PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error)
 	Authenticate(ctx context.Context, hash []byte) (*feed.Token, error)
 	Sources(ctx context.Context) ([]feed.Source, error)
 	Source(ctx context.Context, id int64) (*feed.Source, error)
@@ -65,6 +69,9 @@ type Config struct {
 	// Location is the newsroom's time zone, for dates on pages and
 	// date-only values sent to the API.
 	Location *time.Location
+	// Language is the newsroom's language (BCP 47), for articles sent to
+	// the API without one whose text does not tell; "" means "en".
+	Language string
 	// PublicContent is what feeds without a subscriber token carry:
 	// feed.PlanFull (the default) or feed.PlanSummary.
 	PublicContent feed.Plan
@@ -75,8 +82,8 @@ type Config struct {
 	// are seen at once.
 	StaleAfter time.Duration
 	// Logger takes what the server has to say, and the access log (a line
-	// per request: info, debug for /static/ and /healthz, error with the
-	// error for a 5xx) unless AccessLog is set.
+	// per request: info, debug for /static/, /healthz and /metrics, error
+	// with the error for a 5xx) unless AccessLog is set.
 	Logger *slog.Logger
 	// AccessLog, when set, takes the access log lines that are not errors,
 	// in the form Logger's handler would give them if it were slog's JSON
@@ -93,6 +100,14 @@ type Config struct {
 	// CheckSourceURL, when set, refuses source URLs that the poller would
 	// refuse to fetch (a private address, say), so the API can say so at once.
 	CheckSourceURL func(ctx context.Context, rawURL string) error
+	// Metrics, when set, records requests, the feed cache's work, render
+	// times and subscriber polls; with ServeMetrics it is served at
+	// /metrics too (else the caller serves it elsewhere).
+	Metrics      *metrics.Metrics
+	ServeMetrics bool
+	// Version, Commit and Engine ("sqlite", "postgres") describe the
+	// running herald at /healthz?verbose=1.
+	Version, Commit, Engine string
 }
 
 // Server is the http.Handler for everything herald serves.
@@ -107,6 +122,13 @@ type Server struct {
 	// patterns lists every route routes registered, in order: the route
 	// table, for tests to walk.
 	patterns []string
+	// routeMetrics records the requests of each pattern (nil without
+	// Config.Metrics).
+	routeMetrics map[string]*metrics.Route
+	// pageHeader holds the security header fields of HTML pages, made once
+	// (see pageSecurity).
+	pageHeader []field
+	started    time.Time
 
 	limits rateLimits // per subscriber
 	usage  usageLog   // per subscriber, until FlushUsage
@@ -137,8 +159,13 @@ func New(st Store, cfg Config) *Server {
 	if cfg.BaseURL == nil {
 		cfg.BaseURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
 	}
-	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cacheControl: cacheControls(cfg.FeedMaxAge)}
+	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cacheControl: cacheControls(cfg.FeedMaxAge),
+		routeMetrics: map[string]*metrics.Route{}, pageHeader: pageSecurity(cfg.BaseURL), started: cfg.Now()}
 	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter, &s.cacheControl)
+	if m := cfg.Metrics; m != nil {
+		s.cache.stats, s.cache.metrics = &m.FeedCache, m
+		s.cache.routeOf = s.feedRoute
+	}
 	s.routes()
 	return s
 }
@@ -150,17 +177,46 @@ func New(st Store, cfg Config) *Server {
 // handler, the one that built the answer kept under it. Only current 200s
 // are served so, to GET and HEAD without a query or an escaped path; all
 // else, including the first request for a feed, goes through the routes.
+//
+// Every answer says X-Content-Type-Options: nosniff, set here once for all
+// of them (one map assignment of a prepared value, as cheap as the cached
+// answer's own fields), so that no browser reads a feed or an API answer as
+// HTML.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
+	w.Header()["X-Content-Type-Options"] = nosniff
 	if r.URL.RawQuery == "" && r.URL.RawPath == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		if a := s.cache.fresh(r.Context(), r.URL.Path, start); a != nil {
-			s.logRequest(r, a.serve(w, r), start, nil)
+			status, n := s.cache.serve(w, r, a)
+			end := s.cfg.Now()
+			a.route.Observe(status, end.Sub(start))
+			s.logRequest(r, status, n, start, end, nil)
 			return
 		}
 	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
-	s.logRequest(r, rec.status, start, rec.err)
+	end := s.cfg.Now()
+	if s.cfg.Metrics != nil {
+		s.routeMetrics[r.Pattern].Observe(rec.status, end.Sub(start)) // "" for what no route took
+	}
+	n := rec.bytes
+	if r.Method == http.MethodHead {
+		n = 0 // written by the handler, dropped by net/http
+	}
+	s.logRequest(r, rec.status, n, start, end, rec.err)
+}
+
+var nosniff = []string{"nosniff"}
+
+// feedRoute returns the recorder of the route that answers GET key, for the
+// feed cache to give the answers it keeps under a path (see ServeHTTP).
+func (s *Server) feedRoute(key string) *metrics.Route {
+	if !strings.HasPrefix(key, "/") || strings.Contains(key, "?") {
+		return nil // not served before routing
+	}
+	_, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: key}})
+	return s.routeMetrics[pattern]
 }
 
 // redactToken hides the subscriber token of a /s/{token}/... path, which is
@@ -174,17 +230,29 @@ func redactToken(path string) string {
 	return "/s/REDACTED/" + after
 }
 
-// statusRecorder remembers the status a handler wrote, and the error it
-// answered (see Server.adapt), for the access log.
+// statusRecorder remembers the status a handler wrote, the bytes of the
+// body it sent and the error it answered (see Server.adapt), for the access
+// log.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
-	err    error
+	status      int
+	bytes       int
+	wroteHeader bool
+	err         error
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+	if !r.wroteHeader && code >= 200 {
+		r.status, r.wroteHeader = code, true
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	r.wroteHeader = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += n
+	return n, err
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

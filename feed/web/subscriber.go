@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/metrics"
 )
 
 // Subscriber feeds: the same feeds under /s/{token}/, carrying what the
@@ -34,6 +35,7 @@ func (s *Server) subscriberAuth(r *http.Request) (*feed.Subscriber, error) {
 		return nil, refuse(errForbidden, "this feed token has been revoked")
 	}
 	if wait := s.limits.take(sub.ID, sub.RatePerMinute, s.cfg.Now()); wait > 0 {
+		s.cfg.Metrics.SubscriberPoll(metrics.SubscriberRateLimited)
 		return nil, refuse(errTooManyRequests, fmt.Sprintf("this feed token is limited to %d requests a minute", sub.RatePerMinute)).
 			with("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
@@ -57,7 +59,7 @@ func (s *Server) handleSubscriberFeed(ext string) handler {
 			return err
 		}
 		status, err := s.serveFeed(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"), ext)
-		s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+		s.recordPoll(r, sub, status, err)
 		return err
 	}
 }
@@ -75,7 +77,7 @@ func (s *Server) handleSubscriberSearchFeed(ext string) handler {
 			return refuse(errForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+"; search feeds span every tag")
 		}
 		status, err := s.serveSearchFeed(w, r, subscriberView(r.PathValue("token"), sub), ext)
-		s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+		s.recordPoll(r, sub, status, err)
 		return err
 	}
 }
@@ -90,8 +92,22 @@ func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	status, err := s.serveArchive(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"))
-	s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+	s.recordPoll(r, sub, status, err)
 	return err
+}
+
+// recordPoll counts a subscriber's request, answered with status or err,
+// in its usage and in the metrics.
+func (s *Server) recordPoll(r *http.Request, sub *feed.Subscriber, status int, err error) {
+	s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
+	result := metrics.SubscriberOK
+	switch {
+	case err != nil || status >= 400:
+		result = metrics.SubscriberError
+	case status == http.StatusNotModified:
+		result = metrics.SubscriberNotModified
+	}
+	s.cfg.Metrics.SubscriberPoll(result)
 }
 
 // subscriberMayRead checks the feed's tags against the subscriber's plan.
@@ -278,6 +294,11 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 	if sub.Plan == "" {
 		sub.Plan = feed.PlanFull
 	}
+	tags, err := s.knownTags(r.Context(), sub.Tags) // a feed URL that answers 404 helps nobody
+	if err != nil {
+		return err
+	}
+	sub.Tags = tags
 	secret, hash := feed.NewFeedToken()
 	if err := s.store.CreateSubscriber(r.Context(), sub, hash); err != nil {
 		return err

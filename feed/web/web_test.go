@@ -288,7 +288,7 @@ func TestAPIErrors(t *testing.T) {
 		{"duplicate POST", "POST", "/api/articles", `{"id":"a1","title":"t","content":"x","published":"2026-01-01"}`, auth, 409, "PUT"},
 		{"id mismatch", "PUT", "/api/articles/a1", `{"id":"a2","title":"t","content":"x","published":"2026-01-01"}`, auth, 422, "id"},
 		{"bad path id", "PUT", "/api/articles/-x", `{"title":"t","content":"x","published":"2026-01-01"}`, auth, 422, "id"},
-		{"too large", "PUT", "/api/articles/big", `{"title":"` + strings.Repeat("x", 5<<20) + `"}`, auth, 413, "too large"},
+		{"too large", "PUT", "/api/articles/big", `{"title":"` + strings.Repeat("x", 5<<20) + `"}`, auth, 413, "request body is larger than 4 MiB"},
 		{"missing", "GET", "/api/articles/nope", ``, nil, 404, "not found"},
 		{"bad rule", "POST", "/api/tags", `{"slug":"t","name":"T","rule":"(cyber"}`, auth, 422, "rule"},
 		{"tag conflict", "POST", "/api/tags", `{"slug":"cyber-diplomacy","name":"T"}`, auth, 409, "in use"},

@@ -18,6 +18,7 @@ import (
 
 	"herald/feed"
 	"herald/feed/guard"
+	"herald/feed/metrics"
 )
 
 // maxAnswer caps what is read of a callback's answer. Past it the rest is
@@ -56,9 +57,11 @@ func (h *Hub) verify(ctx context.Context, topics Topics, r Request) {
 	// Callbacks often carry a token in their query; logs get it redacted.
 	log := h.log.With("mode", r.Mode, "topic", r.Topic, "callback", feed.RedactURL(r.Callback))
 	if err != nil {
+		h.opt.Metrics.Verification(metrics.VerifyFailed)
 		log.InfoContext(ctx, "websub: intent not verified", "status", status, "err", feed.RedactURLs(err.Error()))
 		return
 	}
+	h.opt.Metrics.Verification(metrics.VerifyConfirmed)
 	if r.Mode == Unsubscribe {
 		if err := h.store.DeleteSubscription(ctx, r.Topic, r.Callback); err != nil && !errors.Is(err, feed.ErrNotFound) {
 			h.logError(ctx, "websub: unsubscribe", err)
@@ -143,8 +146,10 @@ func (h *Hub) deliver(ctx context.Context, j job) {
 	log := h.log.With("topic", s.Topic, "callback", feed.RedactURL(s.Callback), "id", s.ID)
 	switch {
 	case err == nil:
+		h.opt.Metrics.Delivery(metrics.DeliveryDelivered)
 		s.DeliveredETag, s.Failures, s.NextAttempt = j.content.ETag, 0, time.Time{}
 	case status == http.StatusGone:
+		h.opt.Metrics.Delivery(metrics.DeliveryGone)
 		// Gone for good: WebSub leaves this to hubs, and 410 is what
 		// subscribers that went away send.
 		if err := h.store.DeleteSubscription(ctx, s.Topic, s.Callback); err != nil && !errors.Is(err, feed.ErrNotFound) {
@@ -157,9 +162,11 @@ func (h *Hub) deliver(ctx context.Context, j job) {
 		d.Error = err.Error()
 		s.Failures++
 		if wait, ok := h.opt.Retry.Wait(s.Failures); ok {
+			h.opt.Metrics.Delivery(metrics.DeliveryRetry)
 			s.NextAttempt = now.Add(wait)
 			log.InfoContext(ctx, "websub: delivery failed; will retry", "attempt", d.Attempt, "retry", s.NextAttempt, "err", feed.RedactURLs(err.Error()))
 		} else {
+			h.opt.Metrics.Delivery(metrics.DeliveryGaveUp)
 			d.Error += fmt.Sprintf(" (gave up after %d attempts)", s.Failures)
 			s.DeliveredETag, s.Failures, s.NextAttempt = j.content.ETag, 0, time.Time{}
 			log.WarnContext(ctx, "websub: delivery given up", "attempts", d.Attempt, "err", feed.RedactURLs(err.Error()))

@@ -14,6 +14,7 @@ import (
 
 	"herald/feed"
 	"herald/feed/guard"
+	"herald/feed/metrics"
 )
 
 // Defaults for Options fields left zero.
@@ -93,9 +94,13 @@ type Options struct {
 	// (hub.mode=publish, hub.url=topic) for each of Topics.TopicURLs that
 	// changes. It is configured by the operator and not guarded.
 	ExternalHub string
-	// UserAgent is sent with every request (default "herald WebSub hub").
+	// UserAgent is sent with every request (default "herald"); herald
+	// serve sends "herald/VERSION (+CONTACT-URL)", as its fetches do.
 	UserAgent string
 	Logger    *slog.Logger
+	// Metrics, when set, counts verifications and deliveries by outcome,
+	// and follows the verifications waiting and the deliveries under way.
+	Metrics *metrics.Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -146,7 +151,7 @@ func New(st Store, o Options) *Hub {
 		o.MaxPending = DefaultMaxPending
 	}
 	if o.UserAgent == "" {
-		o.UserAgent = "herald WebSub hub"
+		o.UserAgent = "herald"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -209,6 +214,7 @@ func (h *Hub) Request(ctx context.Context, r Request) error {
 	select {
 	case h.queue <- k:
 		h.pending[k] = r // the worker that takes k waits for mu
+		h.opt.Metrics.VerificationsQueued(1)
 		return nil
 	default:
 		return ErrBusy
@@ -271,6 +277,7 @@ func (h *Hub) work(ctx context.Context, topics Topics, jobs <-chan job) {
 		case <-ctx.Done():
 			return
 		case k := <-h.queue:
+			h.opt.Metrics.VerificationsQueued(-1)
 			h.mu.Lock()
 			r, ok := h.pending[k]
 			delete(h.pending, k)
@@ -279,7 +286,9 @@ func (h *Hub) work(ctx context.Context, topics Topics, jobs <-chan job) {
 				h.verify(ctx, topics, r)
 			}
 		case j := <-jobs:
+			h.opt.Metrics.DeliveriesInFlight(1)
 			h.deliver(ctx, j)
+			h.opt.Metrics.DeliveriesInFlight(-1)
 			h.mu.Lock()
 			delete(h.inflight, j.sub.ID)
 			h.finished[j.sub.ID] = true

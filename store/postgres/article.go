@@ -347,7 +347,7 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		guid = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
 		slug = a.Slug
 		if slug == "" {
-			slug = defaultSlug(a.Title)
+			slug = feed.ArticleSlug(a.Title)
 		}
 		upd := a.Updated
 		if upd.IsZero() || upd.Before(a.Published) {
@@ -633,13 +633,6 @@ func contentHash(a *feed.Article) []byte {
 	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
 		a.URL, a.Language, a.Origin, prov})
 	return h.Sum(nil)
-}
-
-func defaultSlug(title string) string {
-	if s := feed.Slugify(title); s != "" {
-		return strings.Trim(s, "-")
-	}
-	return "article"
 }
 
 func nameFromSlug(slug string) string {

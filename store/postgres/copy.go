@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -323,9 +325,8 @@ type importer struct {
 	tx   pgx.Tx
 	kind string
 	rows [][]any
-	// The search index's rows of the articles among rows.
-	seqs      []int64
-	documents []string
+	// The articles among rows, for the search index.
+	articles []*dump.Article
 }
 
 // columns lists, for each kind after the site, the columns that its values
@@ -415,7 +416,7 @@ func (im *importer) add(ctx context.Context, r dump.Record) error {
 	}
 	im.rows = append(im.rows, v)
 	if a, ok := r.(*dump.Article); ok {
-		im.seqs, im.documents = append(im.seqs, a.Seq), append(im.documents, document(a.Title, a.Summary, a.Content))
+		im.articles = append(im.articles, a)
 	}
 	return nil
 }
@@ -428,12 +429,26 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	_, err := im.tx.CopyFrom(ctx, pgx.Identifier{copyTables[im.kind]}, copyColumns[im.kind], pgx.CopyFromRows(im.rows))
 	im.rows = im.rows[:0]
-	if err != nil || len(im.seqs) == 0 {
+	if err != nil || len(im.articles) == 0 {
 		return err
 	}
+	// Making a document takes most of an import's time: the batch's are
+	// made on every CPU.
+	seqs, docs := make([]int64, len(im.articles)), make([]string, len(im.articles))
+	var wg sync.WaitGroup
+	for w, n := 0, runtime.GOMAXPROCS(0); w < n; w++ {
+		wg.Go(func() {
+			for i := w; i < len(im.articles); i += n {
+				a := im.articles[i]
+				seqs[i], docs[i] = a.Seq, document(a.Title, a.Summary, a.Content)
+			}
+		})
+	}
+	wg.Wait()
+	clear(im.articles)
+	im.articles = im.articles[:0]
 	_, err = im.tx.Exec(ctx, `INSERT INTO article_search (seq, document)
-		SELECT u.seq, u.document::tsvector FROM unnest($1::bigint[], $2::text[]) AS u(seq, document)`, im.seqs, im.documents)
-	im.seqs, im.documents = im.seqs[:0], im.documents[:0]
+		SELECT u.seq, u.document::tsvector FROM unnest($1::bigint[], $2::text[]) AS u(seq, document)`, seqs, docs)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}

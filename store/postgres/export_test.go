@@ -67,3 +67,6 @@ func SetRankWindow(tb testing.TB, n int) {
 	rankWindow = n
 	tb.Cleanup(func() { rankWindow = old })
 }
+
+// Document is the search index's vector of an article's fields, as text.
+func Document(title, summary, content string) string { return document(title, summary, content) }

@@ -33,7 +33,7 @@ type listing struct {
 // listKey is where an article sits in a listing's order.
 type listKey struct {
 	seq, published, rev int64
-	rank                float32
+	rank                float64
 	floor               int64 // OrderRank: the ranking window's first seq
 }
 
@@ -100,7 +100,7 @@ func (l *listing) encodeCursor(k listKey) string {
 	case feed.OrderChanged:
 		key = strconv.FormatInt(k.rev, 10)
 	case feed.OrderRank:
-		key = strconv.FormatFloat(float64(k.rank), 'g', -1, 32) + "|" + strconv.FormatInt(k.seq, 10) + "|" + strconv.FormatInt(k.floor, 10)
+		key = strconv.FormatFloat(k.rank, 'g', -1, 64) + "|" + strconv.FormatInt(k.seq, 10) + "|" + strconv.FormatInt(k.floor, 10)
 	default:
 		key = strconv.FormatInt(k.published, 10) + "|" + strconv.FormatInt(k.seq, 10)
 	}
@@ -122,15 +122,13 @@ func (l *listing) decodeCursor(c string) (*listKey, error) {
 	}
 	var (
 		k    listKey
-		rank float64
 		errs [3]error
 	)
 	switch key := parts[2:]; {
 	case l.order == feed.OrderChanged && len(key) == 1:
 		k.rev, errs[0] = strconv.ParseInt(key[0], 10, 64)
 	case l.order == feed.OrderRank && len(key) == 3:
-		rank, errs[0] = strconv.ParseFloat(key[0], 32)
-		k.rank = float32(rank)
+		k.rank, errs[0] = strconv.ParseFloat(key[0], 64)
 		k.seq, errs[1] = strconv.ParseInt(key[1], 10, 64)
 		k.floor, errs[2] = strconv.ParseInt(key[2], 10, 64)
 	case l.order == feed.OrderPublished && len(key) == 2:
@@ -158,30 +156,35 @@ func (l *listing) filtered() bool {
 
 // filters returns the conditions of the listing's tags (from the first-th
 // on) on the article whose seq is the expression seq, and of its origin,
-// source and time on the article a, which the caller joins when
-// needsArticle.
-func (l *listing) filters(a *args, seq string, first int) []string {
-	var where []string
+// source and time on the article a, which the caller joins. When lazy,
+// the conditions look the article up by seq instead, and in a form that
+// the planner does not make a join or a hash of the tag's articles (as it
+// does an EXISTS): it then looks up the best candidates of a ranked list in
+// turn until a page of them pass, rather than every candidate.
+func (l *listing) filters(a *args, seq string, first int, lazy bool) []string {
+	var where, article []string
 	for _, slug := range l.f.Tags[first:] {
+		if lazy {
+			where = append(where, "(SELECT true FROM article_tags x WHERE x.article_seq = "+seq+
+				" AND x.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(slug)+")) IS TRUE")
+			continue
+		}
 		where = append(where, "EXISTS (SELECT 1 FROM article_tags x WHERE x.article_seq = "+seq+
 			" AND x.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(slug)+"))")
 	}
 	if l.f.Origin != "" {
-		where = append(where, "a.origin = "+a.add(string(l.f.Origin)))
+		article = append(article, "a.origin = "+a.add(string(l.f.Origin)))
 	}
 	if l.f.Source != 0 {
-		where = append(where, "a.source_id = "+a.add(l.f.Source))
+		article = append(article, "a.source_id = "+a.add(l.f.Source))
 	}
 	if !l.f.Since.IsZero() {
-		where = append(where, "a.changed >= "+a.add(toMicros(l.f.Since)))
+		article = append(article, "a.changed >= "+a.add(toMicros(l.f.Since)))
 	}
-	return where
-}
-
-// needsArticle reports whether the listing's filters read the article's
-// row.
-func (l *listing) needsArticle() bool {
-	return l.f.Origin != "" || l.f.Source != 0 || !l.f.Since.IsZero()
+	if lazy && len(article) > 0 {
+		article = []string{"(SELECT true FROM articles a WHERE a.seq = " + seq + " AND " + strings.Join(article, " AND ") + ") IS TRUE"}
+	}
+	return append(where, article...)
 }
 
 // queryArgs returns the arguments of a listing's query. A search's query
@@ -223,7 +226,7 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 		}
 		where = append(where, "EXISTS (SELECT 1 FROM article_search s WHERE s.seq = "+seq+" AND s.document @@ "+ts+")")
 	}
-	where = append(where, l.filters(&a, "a.seq", first)...)
+	where = append(where, l.filters(&a, "a.seq", first, false)...)
 	var order string
 	if l.order == feed.OrderChanged {
 		order = "a.rev"
@@ -265,102 +268,126 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 // When fewer than a page of the window's matches pass the filters, the
 // first page widens the window to every match.
 func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) {
-	if l.after != nil {
-		return l.rankedFrom(ctx, q, l.after.floor)
+	var a args
+	ts, ok := tsquery(l.query, &a)
+	if !ok {
+		return nil, nil
 	}
-	keys, full, err := l.rankedWindow(ctx, q)
+	dense, err := l.dense(ctx, q, ts, a)
+	if err != nil {
+		return nil, err
+	}
+	if l.after != nil {
+		return l.rankedFrom(ctx, q, ts, a, l.after.floor, dense)
+	}
+	keys, full, err := l.rankedWindow(ctx, q, ts, a, dense)
 	if err != nil || len(keys) > l.limit || !full || !l.filtered() {
 		return keys, err
 	}
-	return l.rankedFrom(ctx, q, 0)
+	return l.rankedFrom(ctx, q, ts, a, 0, false)
+}
+
+// probeRows is how many of the newest articles dense looks at.
+const probeRows = 500
+
+// dense reports whether the search ts matches so many articles that
+// walking them newest first finds the window's matches in fewer rows than
+// the index gives, estimating from the newest probeRows. Walking reads
+// rankWindow/d rows for a share d of matches among n articles, the index
+// d*n: a word in most articles is walked, one in a few is looked up. The
+// planner could tell with fresh statistics, but a database may have none
+// (autovacuum off) or old ones, and then it looks every word up.
+func (l *listing) dense(ctx context.Context, q queryer, ts string, a args) (bool, error) {
+	var matched, probed, last float64
+	err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE x.document @@ `+ts+`), count(*),
+			(SELECT COALESCE(max(seq), 0) FROM article_search)
+		FROM (SELECT document FROM article_search ORDER BY seq DESC LIMIT `+strconv.Itoa(probeRows)+`) x`,
+		l.queryArgs(a)...).Scan(&matched, &probed, &last)
+	if err != nil || probed < probeRows {
+		return false, err
+	}
+	d := matched / probed
+	return d*d*last > float64(rankWindow), nil
+}
+
+// matchSQL is the condition that the article s matches ts. A dense search
+// calls the function of @@, which the planner cannot answer from the
+// index, so that it walks the articles in the order the query asks for.
+func matchSQL(ts string, dense bool) string {
+	if dense {
+		return "ts_match_vq(s.document, " + ts + ")"
+	}
+	return "s.document @@ " + ts
 }
 
 // rankedWindow is the first page of rankedKeys: the window's matches, best
 // first. full reports that the window held rankWindow matches (there may
 // be more).
 //
-// One statement ranks the window and applies the filters: it returns the
-// matches that pass first, and then, when fewer than a page pass, some that
-// do not, which tell the window's size and floor.
-func (l *listing) rankedWindow(ctx context.Context, q queryer) (keys []listKey, full bool, err error) {
-	var a args
-	ts, ok := tsquery(l.query, &a)
-	if !ok {
-		return nil, false, nil
-	}
-	pass, order := "true", "w.rank DESC, w.seq DESC"
-	var from string
+// One statement ranks the window, takes the best that pass the filters
+// (see filters; OFFSET 0 keeps the planner from moving them below the
+// sort) and tells the window's size and floor, in a last row of kind 0.
+func (l *listing) rankedWindow(ctx context.Context, q queryer, ts string, a args, dense bool) (keys []listKey, full bool, err error) {
+	var where string
 	if l.filtered() {
-		pass, order = "("+strings.Join(l.filters(&a, "w.seq", 0), " AND ")+")", "pass DESC, "+order
-		if l.needsArticle() {
-			from = " JOIN articles a ON a.seq = w.seq"
-		}
+		where = " WHERE " + strings.Join(l.filters(&a, "p.seq", 0, true), " AND ")
 	}
 	want := l.limit + 1 + max(l.f.Offset, 0)
-	query := `SELECT w.seq, w.rank, w.n, w.floor, ` + pass + ` AS pass
-		FROM (SELECT seq, rank, count(*) OVER () AS n, min(seq) OVER () AS floor
-			FROM (SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s WHERE s.document @@ ` + ts + `
-				ORDER BY s.seq DESC LIMIT ` + a.add(rankWindow) + `) w0) w` + from + `
-		ORDER BY ` + order + ` LIMIT ` + a.add(want)
+	query := `WITH w AS MATERIALIZED (
+			SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s WHERE ` + matchSQL(ts, dense) + `
+			ORDER BY s.seq DESC LIMIT ` + a.add(rankWindow) + `)
+		(SELECT 1, p.seq, p.rank FROM (SELECT seq, rank FROM w ORDER BY rank DESC, seq DESC OFFSET 0) p` + where + `
+			ORDER BY p.rank DESC, p.seq DESC LIMIT ` + a.add(want) + `)
+		UNION ALL
+		SELECT 0, COALESCE(min(seq), 0), count(*) FROM w`
 	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rows.Close()
-	var floor, n int64
+	var floor, n float64
 	for rows.Next() {
 		var (
-			k      listKey
-			passed bool
+			kind int
+			k    listKey
 		)
-		if err := rows.Scan(&k.seq, &k.rank, &n, &floor, &passed); err != nil {
+		if err := rows.Scan(&kind, &k.seq, &k.rank); err != nil {
 			return nil, false, err
 		}
-		if passed {
-			keys = append(keys, k)
+		if kind == 0 {
+			floor, n = float64(k.seq), k.rank
+			continue
 		}
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	full = n >= int64(rankWindow)
-	if !full {
-		floor = 0
-	}
-	for i := range keys {
-		keys[i].floor = floor
+	if full = n >= float64(rankWindow); full {
+		for i := range keys {
+			keys[i].floor = int64(floor)
+		}
 	}
 	keys = keys[min(max(l.f.Offset, 0), len(keys)):]
 	return keys[:min(len(keys), l.limit+1)], full, nil
 }
 
 // rankedFrom is rankedKeys over the matches stored at or after floor.
-func (l *listing) rankedFrom(ctx context.Context, q queryer, floor int64) ([]listKey, error) {
-	var a args
-	ts, ok := tsquery(l.query, &a)
-	if !ok {
-		return nil, nil
-	}
-	var (
-		from  string
-		where []string
-	)
-	if l.filtered() {
-		where = l.filters(&a, "w.seq", 0)
-		if l.needsArticle() {
-			from = " JOIN articles a ON a.seq = w.seq"
-		}
-	}
+func (l *listing) rankedFrom(ctx context.Context, q queryer, ts string, a args, floor int64, dense bool) ([]listKey, error) {
+	var where []string
 	if k := l.after; k != nil {
-		where = append(where, "(w.rank, w.seq) < ("+a.add(k.rank)+"::real, "+a.add(k.seq)+"::bigint)")
+		where = append(where, "(p.rank, p.seq) < ("+a.add(k.rank)+"::float8, "+a.add(k.seq)+"::bigint)")
 	}
-	query := `SELECT w.seq, w.rank
-		FROM (SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s
-			WHERE s.document @@ ` + ts + ` AND s.seq >= ` + a.add(floor) + `) w` + from
+	where = append(where, l.filters(&a, "p.seq", 0, true)...)
+	query := `SELECT p.seq, p.rank FROM (
+			SELECT seq, rank FROM (
+				SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s
+				WHERE s.seq >= ` + a.add(floor) + ` AND ` + matchSQL(ts, dense) + ` ORDER BY s.seq DESC) m
+			ORDER BY rank DESC, seq DESC OFFSET 0) p`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY w.rank DESC, w.seq DESC LIMIT " + a.add(l.limit+1) + " OFFSET " + a.add(max(l.f.Offset, 0))
+	query += " ORDER BY p.rank DESC, p.seq DESC LIMIT " + a.add(l.limit+1) + " OFFSET " + a.add(max(l.f.Offset, 0))
 	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,6 +196,8 @@ func transcript(t *testing.T, db store.DB, clk *storetest.Clock) []string {
 	subscribe("https://c.example/cb")
 	subscribe("https://a.example/cb")
 
+	searchTranscript(t, db, note)
+
 	// What readers see.
 	v, err := db.Version(ctx)
 	note("version", v, err)
@@ -268,6 +272,99 @@ func transcript(t *testing.T, db store.DB, clk *storetest.Clock) []string {
 		note("deliveries", log, err)
 	}
 	return out
+}
+
+// searchTranscript stores articles written for search and notes what
+// searches of every class find in them and in the articles stored before:
+// words, stems, prefixes, phrases, booleans, the letter pairs of Japanese,
+// widths, accents and case, words that PostgreSQL's english configuration
+// would drop, filters, every order and their cursors, and queries that do
+// not parse. Ranks are each engine's own (bm25 and ts_rank), so a ranked
+// listing is noted as the set of what it finds, walked page by page; the
+// other orders as they are, cursors and all.
+func searchTranscript(t *testing.T, db store.DB, note func(string, any, error)) {
+	t.Helper()
+	ctx := context.Background()
+	arts := []feed.Article{
+		{ID: "s-cyber", Title: "Cyber dialogue opens in Tokyo", Summary: "Officials met.",
+			Content: "<p>Officials met to discuss norms for state behaviour in cyberspace.</p>", Published: start(700)},
+		{ID: "s-phrase", Title: "Water plants", Content: "<p>A report on critical infrastructure and water.</p>",
+			Published: start(701), Tags: []feed.ArticleTag{{Slug: "beta"}}},
+		{ID: "s-words", Title: "Power lines", Content: "<p>Infrastructure that is critical to the grid.</p>", Published: start(702)},
+		{ID: "s-sanctions", Title: "Treasury sanctions hackers", Content: "<p>The sanctioned group attacked hospitals.</p>",
+			Published: start(703), Tags: []feed.ArticleTag{{Slug: "beta"}}},
+		{ID: "s-meti", Title: "経済産業省、対策を強化", Summary: "プレスリリース",
+			Content: "<p>経済産業省は、サイバーセキュリティ対策の強化を発表しました。</p>", Published: start(704), Language: "ja"},
+		{ID: "s-seifu", Title: "政府の方針", Content: "<p>政府は新しい規制を検討している。税制も。AI規制の議論。</p>",
+			Published: start(705), Language: "ja"},
+		{ID: "s-accents", Title: "Résumé of the naïve café", Content: "<p>ＦＵＬＬ width, ｶﾀｶﾅ and Ωmega ſtraße.</p>", Published: start(706)},
+		{ID: "s-short", Title: "E-mail from the U.S. on C++", Content: "<p>It's the us-based team: IT security, 3.14 and x².</p>",
+			Published: start(707)},
+		{ID: "s-story", Title: "A story of stories", Summary: "Storied storytelling.", Content: "<p>Story, story, story.</p>", Published: start(708)},
+	}
+	changes, err := db.UpsertArticles(ctx, arts)
+	note("search articles", changes, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranked := func(f feed.ArticleFilter) {
+		t.Helper()
+		var got []string
+		f.Limit = 7
+		for pages := 0; ; pages++ {
+			p, err := db.ArticlePage(ctx, f)
+			if err != nil || pages > 200 {
+				note(fmt.Sprintf("search %+v", f), nil, err)
+				return
+			}
+			for _, a := range p.Articles {
+				got = append(got, a.ID)
+			}
+			if !p.More {
+				break
+			}
+			f.Cursor = p.NextCursor
+		}
+		slices.Sort(got)
+		f.Cursor = ""
+		note(fmt.Sprintf("search %+v", f), got, nil)
+	}
+	for _, q := range []string{
+		"cyber", "Tokyo", "CYBER", "sanction", "hospital*", "cyber*", "stor*", "officials", "story",
+		`"critical infrastructure"`, "critical infrastructure", `"infrastructure critical"`, `"cyber security"`,
+		"cyber NOT dialogue", "cyber OR サイバー", "(water OR grid) NOT plants", "x (a OR NOT b)", "story NOT (edited OR late)",
+		"サイバー", "セキュリティ対策", "政府", "税", "策", "ｻｲﾊﾞｰ", "AI規制", `"日米* サイバー"`, "経済産業省",
+		"resume", "NAÏVE", "full", "カタカナ", "omega", "strasse", "straße",
+		"e-mail", "us", "it", "the", "c++", "3.14", "x2", "item", "edited", "x1 OR y1",
+		// tsquery's syntax, which must stay text.
+		"it's", "'it'", `it\s`, "us&it", "c:A", "!it us", "x1|y1", "based:*",
+	} {
+		ranked(feed.ArticleFilter{Query: q})
+	}
+	ranked(feed.ArticleFilter{Query: "cyber", Origin: feed.OriginExternal})
+	ranked(feed.ArticleFilter{Query: "story OR sanctions", Tags: []string{"beta"}})
+	ranked(feed.ArticleFilter{Query: "story", Tags: []string{"alpha-renamed", "beta"}, Origin: feed.OriginOwn})
+	for _, f := range []feed.ArticleFilter{
+		{Query: "story", Order: feed.OrderPublished, Limit: 50},
+		{Query: "story OR cyber*", Order: feed.OrderChanged, Limit: 64},
+		{Query: "story", Order: feed.OrderPublished, Tags: []string{"beta"}, Limit: 30},
+		{Query: "サイバー OR 政府", Order: feed.OrderPublished},
+		{Query: "story", Order: feed.OrderPublished, Offset: 100, Limit: 5},
+		{Query: "story", Order: feed.OrderChanged, Offset: 7, Limit: 3},
+	} {
+		for {
+			page, err := db.ArticlePage(ctx, f)
+			note(fmt.Sprintf("search %+v", f), page, err)
+			if err != nil || !page.More || f.Offset > 0 {
+				break
+			}
+			f.Cursor = page.NextCursor
+		}
+	}
+	for _, q := range []string{"NOT spam", `"unbalanced`, "(cyber", "a*", strings.Repeat("word ", 70)} {
+		_, err := db.ArticlePage(ctx, feed.ArticleFilter{Query: q})
+		note(fmt.Sprintf("search %q", q), nil, err)
+	}
 }
 
 // start returns the publication time of the i-th article of the batch:

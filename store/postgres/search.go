@@ -57,9 +57,10 @@ import (
 )
 
 // rankSQL is the rank of the article s for the tsquery q: ts_rank with
-// the weights of D (unused), C (body), B (summary) and A (title).
+// the weights of D (unused), C (body), B (summary) and A (title), divided
+// by the logarithm of the article's length in words.
 func rankSQL(q string) string {
-	return "ts_rank('{0, 0.1, 0.4, 1}'::real[], s.document, " + q + ", 1)"
+	return "ts_rank('{0, 0.1, 0.4, 1}'::real[], s.document, " + q + ") / ln((s.words + 2)::float8)"
 }
 
 // index puts the article at seq into the search index, replacing what the

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/feed/rule"
 )
 
 // Tags returns every tag, by slug, with the number of articles carrying it.
@@ -200,51 +202,90 @@ func (db *DB) DeleteTag(ctx context.Context, slug string) error {
 	return nil
 }
 
-// RetagArticles passes every stored article (with its title, content and
-// tags; other fields may be empty) to retag, which rewrites its Tags, and
-// stores the tags that changed, all in one transaction. Content and Updated
-// are left alone. It returns how many articles' tags changed.
-func (db *DB) RetagArticles(ctx context.Context, retag func(*feed.Article)) (int, error) {
-	var changed int
+// RetagArticles passes every stored article (with its title, summary,
+// content and tags; other fields may be empty) to retag, which rewrites its
+// Tags, and stores the tags that changed, all in one transaction. Content
+// and Updated are left alone. It returns what changed.
+func (db *DB) RetagArticles(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error) {
+	var report *rule.Report
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		changed = 0
+		report = &rule.Report{}
 		w := db.newWriter(tx)
-		var after int64
-		for {
-			batch, seqs, err := retagBatch(ctx, tx, after, 500)
+		changed := 0
+		err := eachRetag(ctx, tx, true, retag, func(seq int64, a *feed.Article, before []feed.ArticleTag) error {
+			c, err := w.setTags(ctx, seq, a, false)
 			if err != nil {
-				return err
+				return fmt.Errorf("article %s: %w", a.ID, err)
 			}
-			if len(batch) == 0 {
-				break
+			if c {
+				changed++
 			}
-			for i := range batch {
-				a := &batch[i]
-				retag(a)
-				c, err := w.setTags(ctx, seqs[i], a, false)
-				if err != nil {
-					return fmt.Errorf("article %s: %w", a.ID, err)
-				}
-				if c {
-					changed++
-				}
-			}
-			after = seqs[len(seqs)-1]
+			report.Add(a, before) // after setTags: the tags as stored
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return w.finish(ctx, changed > 0)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("retag articles: %w", err)
+		return nil, fmt.Errorf("retag articles: %w", err)
 	}
-	return changed, nil
+	return report, nil
 }
 
-// retagBatch reads up to n articles after seq, with their tags, inside tx,
-// and locks them: a writer changing one meanwhile would have its tags
-// replaced by what retag made of the ones read here.
-func retagBatch(ctx context.Context, tx pgx.Tx, after int64, n int) ([]feed.Article, []int64, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, id, title, summary, content, published FROM articles
-		WHERE seq > $1 ORDER BY seq LIMIT $2 FOR UPDATE`, after, n)
+// PreviewRetag is RetagArticles without the writing: it reads every
+// article in one read-only snapshot, locking nothing, and returns what
+// RetagArticles would change.
+func (db *DB) PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error) {
+	var report *rule.Report
+	err := db.readTx(ctx, func(tx pgx.Tx) error {
+		report = &rule.Report{}
+		return eachRetag(ctx, tx, false, retag, func(_ int64, a *feed.Article, before []feed.ArticleTag) error {
+			report.Add(a, before)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("preview retag: %w", err)
+	}
+	return report, nil
+}
+
+// eachRetag reads every article inside tx, in batches (locked when lock is
+// set), passes it to retag and then to fn with the tags it had before.
+func eachRetag(ctx context.Context, tx pgx.Tx, lock bool, retag func(*feed.Article), fn func(seq int64, a *feed.Article, before []feed.ArticleTag) error) error {
+	var after int64
+	for {
+		batch, seqs, err := retagBatch(ctx, tx, after, 500, lock)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for i := range batch {
+			a := &batch[i]
+			before := slices.Clone(a.Tags)
+			retag(a)
+			if err := fn(seqs[i], a, before); err != nil {
+				return err
+			}
+		}
+		after = seqs[len(seqs)-1]
+	}
+}
+
+// retagBatch reads up to n articles after seq, with their tags, inside tx.
+// With lock it locks them: a writer changing one meanwhile would have its
+// tags replaced by what retag made of the ones read here.
+func retagBatch(ctx context.Context, tx pgx.Tx, after int64, n int, lock bool) ([]feed.Article, []int64, error) {
+	q := `SELECT seq, id, title, summary, content, published FROM articles
+		WHERE seq > $1 ORDER BY seq LIMIT $2`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.Query(ctx, q, after, n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -300,4 +341,26 @@ func (db *DB) TagNames(ctx context.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("tag names: %w", err)
 	}
 	return names, nil
+}
+
+// TagAliases returns the old slugs of the tag that slug names, sorted.
+// It returns feed.ErrNotFound when there is no such tag.
+func (db *DB) TagAliases(ctx context.Context, slug string) ([]string, error) {
+	var (
+		found   bool
+		aliases []string
+	)
+	// One statement, one snapshot: the tag and its aliases.
+	err := db.pool.QueryRow(ctx, `WITH t AS (SELECT id FROM tags WHERE id = COALESCE(
+			(SELECT id FROM tags WHERE slug = $1), (SELECT tag_id FROM tag_aliases WHERE slug = $1)))
+		SELECT EXISTS (SELECT 1 FROM t),
+			COALESCE((SELECT array_agg(a.slug ORDER BY a.slug) FROM tag_aliases a JOIN t ON a.tag_id = t.id), '{}')`, slug).
+		Scan(&found, &aliases)
+	if err != nil {
+		return nil, fmt.Errorf("tag aliases %s: %w", slug, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("tag aliases %s: %w", slug, feed.ErrNotFound)
+	}
+	return aliases, nil
 }

@@ -335,7 +335,7 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		// a deletion still gets a GUID of its own.
 		a.GUID = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
 		if a.Slug == "" {
-			a.Slug = defaultSlug(a.Title)
+			a.Slug = feed.ArticleSlug(a.Title)
 		}
 		if a.Updated.IsZero() || a.Updated.Before(a.Published) {
 			a.Updated = a.Published
@@ -577,13 +577,6 @@ func contentHash(a *feed.Article) []byte {
 	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
 		a.URL, a.Language, a.Origin, prov})
 	return h.Sum(nil)
-}
-
-func defaultSlug(title string) string {
-	if s := feed.Slugify(title); s != "" {
-		return strings.Trim(s, "-")
-	}
-	return "article"
 }
 
 func nameFromSlug(slug string) string {

@@ -147,10 +147,6 @@ func (l *listing) decodeCursor(c string) (*listKey, error) {
 // tests.
 var rankWindow = 20_000
 
-// filterChunk is how many ranked candidates one query checks against the
-// filters.
-const filterChunk = 256
-
 // queryer is a *sql.Tx or *sql.DB.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -163,29 +159,38 @@ func (l *listing) filtered() bool {
 }
 
 // filters returns the conditions on the article a of the listing's tags
-// (from the first-th on), origin, source and time.
-func (l *listing) filters(first int) ([]string, []any) {
+// (from the first-th on), origin, source and time; or, when lazy, on the
+// article whose seq is the expression seq, looked up by each condition,
+// which SQLite then evaluates for the rows of a ranked list in turn until
+// a page of them pass rather than for every candidate.
+func (l *listing) filters(first int, lazy bool, seq string) ([]string, []any) {
 	var (
-		where []string
-		args  []any
+		where, article []string
+		args           []any
 	)
+	if !lazy {
+		seq = "a.seq"
+	}
 	for _, slug := range l.f.Tags[first:] {
-		where = append(where, "EXISTS (SELECT 1 FROM article_tags x WHERE x.article_seq = a.seq AND x.tag_id = (SELECT id FROM tags WHERE slug = ?))")
+		where = append(where, "EXISTS (SELECT 1 FROM article_tags x WHERE x.article_seq = "+seq+" AND x.tag_id = (SELECT id FROM tags WHERE slug = ?))")
 		args = append(args, slug)
 	}
 	if l.f.Origin != "" {
-		where = append(where, "a.origin = ?")
+		article = append(article, "a.origin = ?")
 		args = append(args, string(l.f.Origin))
 	}
 	if l.f.Source != 0 {
-		where = append(where, "a.source_id = ?")
+		article = append(article, "a.source_id = ?")
 		args = append(args, l.f.Source)
 	}
 	if !l.f.Since.IsZero() {
-		where = append(where, "a.changed >= ?")
+		article = append(article, "a.changed >= ?")
 		args = append(args, toMicros(l.f.Since))
 	}
-	return where, args
+	if lazy && len(article) > 0 {
+		article = []string{"EXISTS (SELECT 1 FROM articles a WHERE a.seq = " + seq + " AND " + strings.Join(article, " AND ") + ")"}
+	}
+	return append(where, article...), args
 }
 
 // keys returns the keys of up to limit+1 articles of the listing, in order
@@ -216,7 +221,7 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 		where = append(where, "+"+seq+" IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)")
 		args = append(args, l.match)
 	}
-	w, a := l.filters(first)
+	w, a := l.filters(first, false, "")
 	where, args = append(where, w...), append(args, a...)
 	var order string
 	if l.order == feed.OrderChanged {
@@ -257,15 +262,18 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 // rankedKeys returns the keys of the best matches, best first; of equal
 // rank, the later stored first. The ranking runs inside the index over the
 // matches stored at or after the window's floor (see rankWindow), which the
-// first page sets and the cursor carries; filters are applied to the ranked
-// candidates a chunk at a time, so that a page of common matches is found
-// without joining every match. When fewer than a page of the window's
-// matches pass the filters, the first page widens the window to every match.
+// first page sets and the cursor carries. Filters are looked up for the
+// best candidates in turn, until a page of them pass, so that a page of
+// common matches is found without looking up every match. When fewer than
+// a page of the window's matches pass the filters, the first page widens
+// the window to every match.
 func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) {
 	floor := int64(0)
 	if l.after != nil {
 		floor = l.after.floor
 	} else {
+		// Walking the index's rowids costs little next to ranking: the
+		// floor is found apart, and only the window is ranked.
 		err := q.QueryRowContext(ctx, `SELECT rowid FROM article_search WHERE article_search MATCH ?
 			ORDER BY rowid DESC LIMIT 1 OFFSET ?`, l.match, rankWindow-1).Scan(&floor)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -281,78 +289,69 @@ func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) 
 	}
 }
 
+// candidates is how many of the best matches, per article of a page, a
+// filtered ranking looks up first: SQLite sorts a few of them for less than
+// all of them. Filters that fewer pass have all of them looked up.
+const candidates = 16
+
 // rankedFrom is rankedKeys over the matches stored at or after floor.
 func (l *listing) rankedFrom(ctx context.Context, q queryer, floor int64) ([]listKey, error) {
-	query := `SELECT rowid, rank FROM article_search WHERE article_search MATCH ? AND rowid >= ?`
+	want := l.limit + 1 + max(l.f.Offset, 0)
+	if !l.filtered() {
+		return l.ranked(ctx, q, floor, 0)
+	}
+	keys, err := l.ranked(ctx, q, floor, candidates*want)
+	if err != nil || len(keys) > l.limit {
+		return keys, err
+	}
+	var n int
+	query := `SELECT count(*) FROM article_search WHERE article_search MATCH ? AND rowid >= ?`
+	args := []any{l.match, floor}
+	if k := l.after; k != nil {
+		query += " AND (rank > ? OR (rank = ? AND rowid < ?))"
+		args = append(args, k.rank, k.rank, k.seq)
+	}
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil || n <= candidates*want {
+		return keys, err
+	}
+	return l.ranked(ctx, q, floor, -1)
+}
+
+// ranked returns the keys of the best matches stored at or after floor
+// that pass the filters, looking up those of the best n matches (-1: all);
+// n is 0 for a listing without filters.
+//
+// The subquery's LIMIT keeps SQLite from merging the ranked candidates into
+// the query that filters them, which would look every candidate's filters
+// up and then sort, and from dropping their ORDER BY: the filters are
+// looked up in rank order, until the page is full.
+func (l *listing) ranked(ctx context.Context, q queryer, floor int64, n int) ([]listKey, error) {
+	query := `SELECT rowid AS seq, rank FROM article_search WHERE article_search MATCH ? AND rowid >= ?`
 	args := []any{l.match, floor}
 	if k := l.after; k != nil {
 		query += " AND (rank > ? OR (rank = ? AND rowid < ?))"
 		args = append(args, k.rank, k.rank, k.seq)
 	}
 	query += " ORDER BY rank, rowid DESC"
-	want := l.limit + 1 + max(l.f.Offset, 0)
-	if !l.filtered() {
-		query += " LIMIT ?"
-		args = append(args, want)
+	if n != 0 {
+		where, fargs := l.filters(0, true, "p.seq")
+		query = `SELECT p.seq, p.rank FROM (` + query + ` LIMIT ?) p WHERE ` + strings.Join(where, " AND ")
+		args = append(append(args, n), fargs...)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	var cands []listKey
-	for rows.Next() {
-		k := listKey{floor: floor}
-		if err := rows.Scan(&k.seq, &k.rank); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		cands = append(cands, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var keys []listKey
-	if !l.filtered() {
-		keys = cands
-	} else {
-		where, fargs := l.filters(0)
-		check := "SELECT a.seq FROM articles a WHERE a.seq IN (SELECT value FROM json_each(?)) AND " + strings.Join(where, " AND ")
-		for i := 0; i < len(cands) && len(keys) < want; i += filterChunk {
-			chunk := cands[i:min(i+filterChunk, len(cands))]
-			seqs := make([]int64, len(chunk))
-			for j, k := range chunk {
-				seqs[j] = k.seq
-			}
-			pass, err := querySeqs(ctx, q, check, append([]any{int64sJSON(seqs)}, fargs...)...)
-			if err != nil {
-				return nil, err
-			}
-			for _, k := range chunk {
-				if pass[k.seq] {
-					keys = append(keys, k)
-				}
-			}
-		}
-	}
-	keys = keys[min(max(l.f.Offset, 0), len(keys)):]
-	return keys[:min(len(keys), l.limit+1)], nil
-}
-
-// querySeqs runs a query of article seqs and returns them as a set.
-func querySeqs(ctx context.Context, q queryer, query string, args ...any) (map[int64]bool, error) {
+	query += " LIMIT ? OFFSET ?"
+	args = append(args, l.limit+1, max(l.f.Offset, 0))
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	set := map[int64]bool{}
+	var keys []listKey
 	for rows.Next() {
-		var seq int64
-		if err := rows.Scan(&seq); err != nil {
+		k := listKey{floor: floor}
+		if err := rows.Scan(&k.seq, &k.rank); err != nil {
 			return nil, err
 		}
-		set[seq] = true
+		keys = append(keys, k)
 	}
-	return set, rows.Err()
+	return keys, rows.Err()
 }

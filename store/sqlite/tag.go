@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"herald/feed"
+	"herald/feed/rule"
 )
 
 // Tags returns every tag, by slug, with the number of articles carrying it.
@@ -202,45 +204,80 @@ func (db *DB) logTagged(ctx context.Context, tx *sql.Tx, tagID int64) error {
 	return err
 }
 
-// RetagArticles passes every stored article (with its title, content and
-// tags; other fields may be empty) to retag, which rewrites its Tags, and
-// stores the tags that changed, all in one transaction. Content and Updated
-// are left alone. It returns how many articles' tags changed.
-func (db *DB) RetagArticles(ctx context.Context, retag func(*feed.Article)) (int, error) {
-	changed := 0
+// RetagArticles passes every stored article (with its title, summary,
+// content and tags; other fields may be empty) to retag, which rewrites its
+// Tags, and stores the tags that changed, all in one transaction. Content
+// and Updated are left alone. It returns what changed.
+func (db *DB) RetagArticles(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error) {
+	var report *rule.Report
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		report = &rule.Report{}
 		w := &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now()}
-		var after int64
-		for {
-			batch, seqs, err := retagBatch(ctx, tx, after, 500)
+		changed := 0
+		err := eachRetag(ctx, tx, retag, func(seq int64, a *feed.Article, before []feed.ArticleTag) error {
+			c, err := w.setTags(ctx, seq, a, false)
 			if err != nil {
-				return err
+				return fmt.Errorf("article %s: %w", a.ID, err)
 			}
-			if len(batch) == 0 {
-				break
+			if c {
+				changed++
 			}
-			for i := range batch {
-				a := &batch[i]
-				retag(a)
-				c, err := w.setTags(ctx, seqs[i], a, false)
-				if err != nil {
-					return fmt.Errorf("article %s: %w", a.ID, err)
-				}
-				if c {
-					changed++
-				}
-			}
-			after = seqs[len(seqs)-1]
+			report.Add(a, before) // after setTags: the tags as stored
+			return nil
+		})
+		if err != nil || changed == 0 {
+			return err
 		}
-		if changed > 0 {
-			return bump(ctx, tx)
-		}
+		return bump(ctx, tx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retag articles: %w", err)
+	}
+	return report, nil
+}
+
+// PreviewRetag is RetagArticles without the writing: it reads every
+// article in one snapshot, through the read pool, and returns what
+// RetagArticles would change.
+func (db *DB) PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("preview retag: %w", err)
+	}
+	defer tx.Rollback()
+	report := &rule.Report{}
+	err = eachRetag(ctx, tx, retag, func(_ int64, a *feed.Article, before []feed.ArticleTag) error {
+		report.Add(a, before)
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("retag articles: %w", err)
+		return nil, fmt.Errorf("preview retag: %w", err)
 	}
-	return changed, nil
+	return report, nil
+}
+
+// eachRetag reads every article inside tx, in batches, passes it to retag
+// and then to fn with the tags it had before.
+func eachRetag(ctx context.Context, tx *sql.Tx, retag func(*feed.Article), fn func(seq int64, a *feed.Article, before []feed.ArticleTag) error) error {
+	var after int64
+	for {
+		batch, seqs, err := retagBatch(ctx, tx, after, 500)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for i := range batch {
+			a := &batch[i]
+			before := slices.Clone(a.Tags)
+			retag(a)
+			if err := fn(seqs[i], a, before); err != nil {
+				return err
+			}
+		}
+		after = seqs[len(seqs)-1]
+	}
 }
 
 // retagBatch reads up to n articles after seq, with their tags, inside tx.
@@ -302,4 +339,37 @@ func (db *DB) TagNames(ctx context.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("tag names: %w", err)
 	}
 	return names, nil
+}
+
+// TagAliases returns the old slugs of the tag that slug names, sorted.
+// It returns feed.ErrNotFound when there is no such tag.
+func (db *DB) TagAliases(ctx context.Context, slug string) ([]string, error) {
+	tx, err := db.read.BeginTx(ctx, nil) // one snapshot: the tag and its aliases
+	if err != nil {
+		return nil, fmt.Errorf("tag aliases %s: %w", slug, err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM tags WHERE id = COALESCE(
+		(SELECT id FROM tags WHERE slug = ?), (SELECT tag_id FROM tag_aliases WHERE slug = ?))`, slug, slug).Scan(&id)
+	if err != nil {
+		return nil, notFound(err, "tag aliases "+slug)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT slug FROM tag_aliases WHERE tag_id = ? ORDER BY slug`, id)
+	if err != nil {
+		return nil, fmt.Errorf("tag aliases %s: %w", slug, err)
+	}
+	defer rows.Close()
+	aliases := []string{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("tag aliases %s: %w", slug, err)
+		}
+		aliases = append(aliases, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tag aliases %s: %w", slug, err)
+	}
+	return aliases, nil
 }

@@ -133,13 +133,13 @@ func (c *contract) testRetagLogsChanges(t *testing.T) {
 	if _, err := db.UpsertArticles(ctx, []feed.Article{a, b}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.RetagArticles(ctx, func(a *feed.Article) {
+	r, err := db.RetagArticles(ctx, func(a *feed.Article) {
 		if a.ID == "b1" {
 			a.Tags = []feed.ArticleTag{{Slug: "water"}}
 		}
 	})
-	if err != nil || n != 1 {
-		t.Fatalf("retag: got %d, %v", n, err)
+	if err != nil || r.Changed != 1 {
+		t.Fatalf("retag: got %+v, %v; want 1 changed", r, err)
 	}
 	if got, want := changeLog(t, db), []string{"created a1 v1", "created b1 v1", "updated b1 v1"}; !slices.Equal(got, want) {
 		t.Errorf("change log: got %q, want %q", got, want)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ func (c *contract) testTags(t *testing.T) {
 	t.Run("RenameKeepsOldSlug", c.testTagRenameKeepsOldSlug)
 	t.Run("SeedTagsOnlyOnCreate", c.testSeedTagsOnlyOnCreate)
 	t.Run("Retag", c.testRetagArticles)
+	t.Run("RetagReport", c.testRetagReport)
 	t.Run("RuleEffects", c.testTagRuleEffects)
 	t.Run("CountsAndNames", c.testTagCountsAndNames)
 	t.Run("Errors", c.testTagErrors)
@@ -54,15 +56,35 @@ func (c *contract) testTagRenameKeepsOldSlug(t *testing.T) {
 	if err := db.CreateTag(ctx, feed.Tag{Slug: "Bad Slug", Name: "x"}); !errors.Is(err, feed.ErrInvalid) {
 		t.Errorf("bad slug: got %v, want ErrInvalid", err)
 	}
+	for _, slug := range []string{newSlug, "cyber"} {
+		if got, err := db.TagAliases(ctx, slug); err != nil || !slices.Equal(got, []string{"cyber"}) {
+			t.Errorf("aliases by %s: got %q, %v; want [cyber]", slug, got, err)
+		}
+	}
+	third := "cyber-affairs"
+	if _, err := db.UpdateTag(ctx, newSlug, feed.TagUpdate{Slug: &third}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.TagAliases(ctx, third); err != nil || !slices.Equal(got, []string{"cyber", newSlug}) {
+		t.Errorf("aliases after a second rename: got %q, %v; want [cyber %s]", got, err, newSlug)
+	}
 	back := "cyber"
-	if _, err := db.UpdateTag(ctx, newSlug, feed.TagUpdate{Slug: &back}); err != nil {
+	if _, err := db.UpdateTag(ctx, third, feed.TagUpdate{Slug: &back}); err != nil {
 		t.Fatalf("renaming back: %v", err)
+	}
+	if got, err := db.TagAliases(ctx, "cyber"); err != nil || !slices.Equal(got, []string{third, newSlug}) {
+		t.Errorf("aliases after renaming back: got %q, %v; want [%s %s] (an old slug taken back is no alias)", got, err, third, newSlug)
+	}
+	if got, err := db.TagAliases(ctx, "nope"); !errors.Is(err, feed.ErrNotFound) {
+		t.Errorf("aliases of an unknown tag: got %q, %v; want ErrNotFound", got, err)
 	}
 	if err := db.DeleteTag(ctx, "cyber"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Tag(ctx, "cyber-policy"); !errors.Is(err, feed.ErrNotFound) {
-		t.Errorf("alias outlived its tag: %v", err)
+	for _, slug := range []string{newSlug, third} {
+		if _, err := db.Tag(ctx, slug); !errors.Is(err, feed.ErrNotFound) {
+			t.Errorf("alias %s outlived its tag: %v", slug, err)
+		}
 	}
 }
 
@@ -103,13 +125,13 @@ func (c *contract) testRetagArticles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.RetagArticles(ctx, func(x *feed.Article) {
+	r, err := db.RetagArticles(ctx, func(x *feed.Article) {
 		if x.Title == "Cyber talks" {
 			x.Tags = append(x.HandTags(), feed.ArticleTag{Slug: "cyber", Rule: "cyber", Matched: []string{"cyber"}})
 		}
 	})
-	if err != nil || n != 1 {
-		t.Fatalf("got %d, %v; want 1 changed", n, err)
+	if err != nil || r.Changed != 1 || r.Articles != 2 {
+		t.Fatalf("got %+v, %v; want 1 of 2 changed", r, err)
 	}
 	got, err := db.Article(ctx, "a1")
 	if err != nil {
@@ -122,9 +144,116 @@ func (c *contract) testRetagArticles(t *testing.T) {
 	if !got.Updated.Equal(before.Updated) {
 		t.Errorf("retag moved updated: %v -> %v", before.Updated, got.Updated)
 	}
-	if n, err := db.RetagArticles(ctx, func(*feed.Article) {}); err != nil || n != 0 {
+	if r, err := db.RetagArticles(ctx, func(*feed.Article) {}); err != nil || r.Changed != 0 || len(r.Tags) != 0 {
 		// The func leaves tags as loaded, so nothing changes.
-		t.Errorf("idempotent retag: got %d, %v; want 0", n, err)
+		t.Errorf("idempotent retag: got %+v, %v; want nothing changed", r, err)
+	}
+}
+
+// testRetagReport changes two rules and checks what PreviewRetag says a
+// retag would do (per tag, the articles gaining and losing it; the articles
+// left with no tag), that it writes nothing and holds up no writer, and that
+// RetagArticles then does exactly that and says so.
+func (c *contract) testRetagReport(t *testing.T) {
+	ctx := context.Background()
+	db, _ := c.openClocked(t, store.Options{SeedTags: []feed.Tag{
+		{Slug: "grid", Name: "Grid", Rule: "grid"},
+		{Slug: "water", Name: "Water", Rule: "water"},
+		{Slug: "hand", Name: "Hand"},
+	}})
+	rules := func() *rule.Set {
+		t.Helper()
+		tags, err := db.Tags(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := rule.NewSet(tags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	arts := []feed.Article{
+		article("a1", "Grid drill"),
+		article("a2", "Water plant"),
+		article("a3", "Grid and water", "hand"),
+		article("a4", "Nothing to see"),
+		article("a5", "Flood warning"),
+	}
+	set := rules()
+	for i := range arts {
+		set.Apply(&arts[i])
+	}
+	if _, err := db.UpsertArticles(ctx, arts); err != nil {
+		t.Fatal(err)
+	}
+	drill, flood := "drill", "flood"
+	for slug, r := range map[string]*string{"grid": &drill, "water": &flood} {
+		if _, err := db.UpdateTag(ctx, slug, feed.TagUpdate{Rule: r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ref := func(id, title string) rule.ArticleRef { return rule.ArticleRef{ID: id, Title: title} }
+	want := &rule.Report{
+		Articles: 5,
+		Changed:  4, // a1 keeps grid by another rule; a2, a3 and a5 gain or lose a tag
+		Tags: []rule.TagChange{
+			{Slug: "grid", Gained: []rule.ArticleRef{}, Lost: []rule.ArticleRef{ref("a3", "Grid and water")}},
+			{Slug: "water", Gained: []rule.ArticleRef{ref("a5", "Flood warning")},
+				Lost: []rule.ArticleRef{ref("a2", "Water plant"), ref("a3", "Grid and water")}},
+		},
+		Untagged: []rule.ArticleRef{ref("a2", "Water plant")},
+	}
+	v := version(t, db)
+	newRules := rules()
+	wrote := false
+	preview, err := db.PreviewRetag(ctx, func(a *feed.Article) {
+		if !wrote {
+			// A writer goes on while the preview reads.
+			wrote = true
+			w := article("w1", "Written meanwhile")
+			if _, err := db.UpsertArticle(ctx, &w); err != nil {
+				t.Errorf("a write during a preview: %v", err)
+			}
+		}
+		newRules.Apply(a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(preview, want) {
+		t.Errorf("preview:\n got %+v\nwant %+v", preview, want)
+	}
+	if a, err := db.Article(ctx, "a2"); err != nil || !slices.Equal(a.TagSlugs(), []string{"water"}) {
+		t.Errorf("a2 after the preview: got %v, %v; want water still", a.TagSlugs(), err)
+	}
+	if err := db.DeleteArticle(ctx, "w1"); err != nil {
+		t.Fatal(err)
+	}
+	v2 := version(t, db)
+	if v2 == v {
+		t.Fatalf("the write during the preview did not move the version")
+	}
+
+	got, err := db.RetagArticles(ctx, newRules.Apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("retag after the preview:\n got %+v\nwant %+v (what the preview said)", got, want)
+	}
+	if version(t, db) == v2 {
+		t.Errorf("a retag that changed tags did not move the version")
+	}
+	for id, slugs := range map[string][]string{"a1": {"grid"}, "a2": nil, "a3": {"hand"}, "a4": nil, "a5": {"water"}} {
+		if a, err := db.Article(ctx, id); err != nil || !slices.Equal(a.TagSlugs(), slugs) {
+			t.Errorf("%s after the retag: got %v, %v; want %v", id, a.TagSlugs(), err, slugs)
+		}
+	}
+	again, err := db.PreviewRetag(ctx, rules().Apply)
+	if err != nil || again.Articles != 5 || again.Changed != 0 || len(again.Tags) != 0 || len(again.Untagged) != 0 {
+		t.Errorf("preview after the retag: got %+v, %v; want 5 articles, nothing to change", again, err)
 	}
 }
 
@@ -156,9 +285,9 @@ func (c *contract) testTagRuleEffects(t *testing.T) {
 	retag := func(want int) {
 		t.Helper()
 		v := version(t, db)
-		n, err := db.RetagArticles(ctx, rules().Apply)
-		if err != nil || n != want {
-			t.Fatalf("retag: got %d, %v; want %d changed", n, err, want)
+		r, err := db.RetagArticles(ctx, rules().Apply)
+		if err != nil || r.Changed != want {
+			t.Fatalf("retag: got %+v, %v; want %d changed", r, err, want)
 		}
 		if moved := version(t, db) != v; moved != (want > 0) {
 			t.Errorf("retag of %d articles: version moved %t", want, moved)

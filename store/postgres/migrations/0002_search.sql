@@ -19,9 +19,18 @@
 -- else. Rows of up to a page (toast_tuple_target) are kept in the table as
 -- they are: neither compressed nor moved out of line, which would cost a
 -- decompression or a lookup for every match ranked.
+--
+-- words is how many words the vector holds, by which the rank divides (see
+-- search.go): stored, because counting a vector's positions for each match
+-- ranked costs as much as the ranking.
+CREATE FUNCTION herald_words(document tsvector) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS 'SELECT COALESCE(sum(cardinality(positions)), 0)::integer FROM unnest(document)';
+
 CREATE TABLE article_search (
 	seq      bigint   PRIMARY KEY REFERENCES articles (seq) ON DELETE CASCADE ON UPDATE CASCADE,
-	document tsvector NOT NULL
+	document tsvector NOT NULL,
+	words    integer  NOT NULL GENERATED ALWAYS AS (herald_words(document)) STORED
 ) WITH (toast_tuple_target = 8160);
 
 CREATE INDEX article_search_document ON article_search USING gin (document);
