@@ -131,6 +131,10 @@ type skippedFile struct {
 // expandPaths turns files and folders into a sorted list of the files to
 // read, and the files of the folders it leaves out, hidden ones aside,
 // each with the reason. A file named on its own is always read.
+// walkDir walks a folder given to ingest; tests replace it to see what an
+// unreadable folder does, which they cannot make as root.
+var walkDir = filepath.WalkDir
+
 func expandPaths(args []string) ([]string, []skippedFile, error) {
 	var (
 		out     []string
@@ -145,7 +149,7 @@ func expandPaths(args []string) ([]string, []skippedFile, error) {
 			out = append(out, arg)
 			continue
 		}
-		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+		err = walkDir(arg, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if path == arg {
 					return err
