@@ -228,7 +228,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The pages the feeds link to.
-	resp, body = s.do(t, "GET", "/articles/talks-1", "", "")
+	resp, _ = s.do(t, "GET", "/articles/talks-1", "", "")
 	if resp.StatusCode != 301 {
 		t.Fatalf("article without slug: got %d, want 301", resp.StatusCode)
 	}

@@ -20,7 +20,11 @@ import (
 // off the public address.
 func serveMetrics(ln net.Listener, m *metrics.Metrics, log *slog.Logger, wg *sync.WaitGroup) (shutdown func(context.Context) error) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.Handler())
+	metricsHandler := m.Handler()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff") // as every answer of the site
+		metricsHandler.ServeHTTP(w, r)
+	})
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

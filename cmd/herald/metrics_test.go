@@ -126,8 +126,9 @@ func TestMetricsAddr(t *testing.T) {
 	if !strings.HasPrefix(metricsURL, "http://127.0.0.1:") || strings.HasPrefix(metricsURL, out["base"]) {
 		t.Fatalf("metrics at %q, want another loopback listener than %s", metricsURL, out["base"])
 	}
-	if resp, body := get(t, metricsURL); resp.StatusCode != 200 || !strings.Contains(body, "herald_build_info") {
-		t.Errorf("%s: got %d", metricsURL, resp.StatusCode)
+	if resp, body := get(t, metricsURL); resp.StatusCode != 200 || !strings.Contains(body, "herald_build_info") ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("%s: got %d %v", metricsURL, resp.StatusCode, resp.Header)
 	}
 	if resp, _ := get(t, out["base"]+"/metrics"); resp.StatusCode != 404 {
 		t.Errorf("/metrics on the site: got %d, want 404", resp.StatusCode)

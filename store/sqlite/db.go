@@ -208,10 +208,6 @@ func fromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-func nullMicros(t time.Time) sql.NullInt64 {
-	return sql.NullInt64{Int64: toMicros(t), Valid: !t.IsZero()}
-}
-
 // isUnique reports whether err is a violation of a UNIQUE or PRIMARY KEY
 // constraint, judged by SQLite's extended result code.
 func isUnique(err error) bool {
