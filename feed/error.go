@@ -16,6 +16,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnauthorized: no credentials, or credentials that are not valid.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrGone: what was asked for existed but is no longer kept, such as the
+	// change log after an old cursor, pruned since. Asking again the same way
+	// cannot succeed; the client starts over (a walk without its cursor).
+	ErrGone = errors.New("gone")
 )
 
 // A FieldError names one field of the input and what is wrong with it. Its

@@ -120,7 +120,8 @@ type DB interface {
 	// not logged per article.
 	//
 	// Errors: a *feed.ValidationError (field "cursor") for a cursor that
-	// Changes did not give out.
+	// Changes did not give out; feed.ErrGone for one whose next entries were
+	// pruned (see PruneChanges): the walk starts again without a cursor.
 	Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error)
 	// Tombstones returns the tombstones f selects, the latest deleted first.
 	// Tags match by the tags' current slugs.
@@ -133,6 +134,28 @@ type DB interface {
 	//
 	// Errors: feed.ErrNotFound when there is no such article.
 	ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error)
+
+	// Retention: herald serve prunes the change log, tombstones and earlier
+	// versions in the background. Each method removes the oldest first, at
+	// most limit records (limit <= 0: all that qualify) in one transaction,
+	// and returns how many it removed: callers repeat while it removes
+	// limit, so that no writer waits long.
+	//
+	// PruneChanges removes entries of the change log made before before:
+	// the log's oldest entries, up to the first made at or after before,
+	// and never the newest, so that the log stays whole after its oldest
+	// entry and Changes can tell a cursor whose next entries are gone.
+	// Articles keep their place in OrderChanged (its cursors hold revs, which
+	// stay on the articles), so ArticlePage's walks skip nothing for it.
+	PruneChanges(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneTombstones removes the tombstones of articles deleted before
+	// before; Atom feeds show those of the last 30 days.
+	PruneTombstones(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneVersions removes the earlier versions of articles' content that
+	// were replaced before before, except each article's keep newest earlier
+	// versions. At least one is always kept: it holds when the current
+	// version was saved.
+	PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error)
 
 	// Tags and their rules.
 	// Tags returns every tag, by slug, with the number of articles carrying it.

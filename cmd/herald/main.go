@@ -38,6 +38,7 @@ func commands() []command {
 		{"subscriber", "manage subscriber and partner feed tokens and their plans", cmdSubscriber},
 		{"hub", "list the WebSub hub's subscriptions and their delivery logs", cmdHub},
 		{"backup", "write a consistent copy of the database", cmdBackup},
+		{"restore", "put a backup in place of the database", cmdRestore},
 		{"copy", "copy a whole database to a new one, between SQLite and PostgreSQL either way", cmdCopy},
 		{"version", "print the version and commit herald was built from", cmdVersion},
 	}

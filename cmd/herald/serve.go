@@ -52,6 +52,8 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	poll.register(f, true)
 	var hub hubFlags
 	hub.register(f)
+	var keep retention
+	keep.register(f)
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
@@ -118,6 +120,12 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		}
 	}
 
+	// restore refuses while the lock is held (see restore.go).
+	release, err := holdDB(c.db)
+	if err != nil {
+		return fail(e, err)
+	}
+	defer release()
 	db, err := c.open(ctx)
 	if err != nil {
 		return fail(e, err)
@@ -217,6 +225,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	hubCtx, stopHub := context.WithCancel(ctx)
 	defer stopHub()
 	hub.start(hubCtx, &wg, db, handler, log)
+	stopPrune := keep.start(ctx, &wg, db, log) // see retention.go
 	stopMetrics := func(context.Context) error { return nil }
 	if metricsLn != nil {
 		stopMetrics = serveMetrics(metricsLn, m, log, &wg)
@@ -259,6 +268,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	stopFlush()
 	stopPoll()
 	stopHub()
+	stopPrune()
 	wg.Wait()
 	if ferr := handler.FlushUsage(shutdownCtx); ferr != nil {
 		log.Error("store subscriber usage", "err", ferr)

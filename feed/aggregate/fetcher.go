@@ -306,8 +306,13 @@ func maxAge(h http.Header) time.Duration {
 	if age, err := strconv.ParseInt(h.Get("Age"), 10, 64); err == nil && age > 0 {
 		secs -= age
 	}
-	return time.Duration(max(secs, 0)) * time.Second
+	// A year is far past any poll interval, and bounds secs well inside
+	// what a Duration holds.
+	return time.Duration(min(max(secs, 0), maxAgeCap)) * time.Second
 }
+
+// maxAgeCap bounds the max-age read from a feed's Cache-Control, in seconds.
+const maxAgeCap = 365 * 24 * 60 * 60
 
 // retryAfter reads a Retry-After value, delay-seconds or an HTTP date,
 // relative to now. Unparseable or past values give zero.
@@ -318,10 +323,10 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 		// Clamp before converting so an absurd value cannot overflow.
-		return time.Duration(min(max(n, 0), 365*24*3600)) * time.Second
+		return time.Duration(min(max(n, 0), maxAgeCap)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
+		return min(max(t.Sub(now), 0), maxAgeCap*time.Second)
 	}
 	return 0
 }

@@ -48,6 +48,7 @@ var statusTable = []struct {
 	{feed.ErrNotFound, http.StatusNotFound},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed},
 	{feed.ErrConflict, http.StatusConflict},
+	{feed.ErrGone, http.StatusGone},
 	{errTooLarge, http.StatusRequestEntityTooLarge},
 	{errUnsupportedMedia, http.StatusUnsupportedMediaType},
 	{feed.ErrInvalid, http.StatusUnprocessableEntity},

@@ -32,12 +32,15 @@ var pageTemplates = func() map[string]*template.Template {
 // page is what every template gets.
 type page struct {
 	Site, Description, Heading, Lang string
-	Canonical, Static, Home, OPML    string
-	Feeds                            []feedLink
-	Articles                         []articleView
-	Tags                             []tagView
-	Article                          *articleView
-	Rule                             string
+	Canonical, Static, Script, Icon  string
+	Home, OPML                       string
+	Feeds                            []feedLink // autodiscovery, in <head>
+	// Follow are the rows of subscribe links at the top of the page.
+	Follow   []subscription
+	Articles []articleView
+	Tags     []tagView
+	Article  *articleView
+	Rule     string
 }
 
 type feedLink struct{ Type, Title, URL, Label string }
@@ -49,6 +52,33 @@ func (l feedLink) TypeAttr() template.HTMLAttr {
 	return template.HTMLAttr(`type="` + template.HTMLEscapeString(l.Type) + `"`)
 }
 
+// A subscription is one row of subscribe links: a topic's three feeds and
+// a button that copies its Atom feed's URL (static/copy.js shows the button;
+// without script the links alone remain).
+type subscription struct {
+	Label, Href string     // what the row follows, and its page ("" for none)
+	Links       []feedLink // RSS, Atom, JSON Feed: the order people know them by
+	CopyURL     string
+}
+
+// subscribe makes the row of subscribe links of feeds, as feedLinks or
+// searchFeedLinks give them.
+func subscribe(label, href string, feeds []feedLink) subscription {
+	sub := subscription{Label: label, Href: href}
+	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
+		for _, l := range feeds {
+			if l.Type == typ {
+				sub.Links = append(sub.Links, l)
+				if typ == "application/atom+xml" {
+					sub.CopyURL = l.URL
+				}
+				break
+			}
+		}
+	}
+	return sub
+}
+
 type articleView struct {
 	Title, Href, Summary, Authors string
 	PublishedISO, PublishedText   string
@@ -58,21 +88,26 @@ type articleView struct {
 	Tags                          []tagView
 }
 
-type sourceView struct{ Name, URL, Link string }
+// A sourceView names the publisher of an aggregated article: Site is the
+// publisher's site, Link the article on it.
+type sourceView struct{ Name, Site, Link string }
 
 type tagView struct {
 	Name, Href, Feed string
+	Base             string // the path its feeds are under: /tags/{slug}/
 	Count            int
 }
 
 func (s *Server) newPage(heading, description string) *page {
 	return &page{
 		Site: s.cfg.Title, Heading: heading, Description: description, Lang: "en",
-		Static: s.abs("/static/style.css"), Home: s.abs("/"), OPML: s.abs("/feeds.opml"),
+		Static: s.abs("/static/style.css"), Script: s.abs("/static/copy.js"), Icon: s.abs("/static/icon.svg"),
+		Home: s.abs("/"), OPML: s.abs("/feeds.opml"),
 	}
 }
 
 // feedLinks are the autodiscovery links for the feeds at base + "feed.*".
+// Atom comes first: a reader that takes the first link gets the richest.
 func (s *Server) feedLinks(base, title string) []feedLink {
 	return []feedLink{
 		{"application/atom+xml", title + " (Atom)", s.abs(base + "feed.atom"), "Atom"},
@@ -84,7 +119,8 @@ func (s *Server) feedLinks(base, title string) []feedLink {
 func (s *Server) tagViews(tags []feed.Tag) map[string]tagView {
 	m := make(map[string]tagView, len(tags))
 	for _, t := range tags {
-		m[t.Slug] = tagView{Name: t.Name, Href: s.abs("/tags/" + t.Slug), Feed: s.abs("/tags/" + t.Slug + "/feed.atom"), Count: t.Articles}
+		base := "/tags/" + t.Slug + "/"
+		m[t.Slug] = tagView{Name: t.Name, Href: s.abs("/tags/" + t.Slug), Feed: s.abs(base + "feed.atom"), Base: base, Count: t.Articles}
 	}
 	return m
 }
@@ -106,10 +142,11 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 		v.Content = template.HTML("<p>" + template.HTMLEscapeString(a.Summary) + "</p>")
 	}
 	if p := a.Provenance; p != nil {
-		v.Source = &sourceView{Name: p.SourceName, URL: p.FeedURL, Link: p.Link}
+		v.Source = &sourceView{Name: p.SourceName, Link: p.Link}
 		if a.URL != "" {
 			v.Source.Link = a.URL
 		}
+		v.Source.Site = publisherSite(v.Source.Link, p.FeedURL)
 	}
 	for _, t := range a.Tags {
 		if tv, ok := tags[t.Slug]; ok {
@@ -117,6 +154,21 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 		}
 	}
 	return v
+}
+
+// publisherSite is the site of the publisher of an aggregated article: the
+// origin of its link, else of the feed's URL, else "". The origin rather
+// than the feed's own <link>, which Provenance does not keep: storing it
+// would change the content hash of every aggregated article, a new version
+// of each at its next fetch, for a link on a page.
+func publisherSite(link, feedURL string) string {
+	for _, raw := range []string{link, feedURL} {
+		u, err := url.Parse(raw)
+		if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
+		}
+	}
+	return ""
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
@@ -132,6 +184,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage("", s.cfg.Description)
 	p.Canonical = s.abs("/")
 	p.Feeds = s.feedLinks("/", s.cfg.Title)
+	p.Follow = []subscription{subscribe("Subscribe", "", p.Feeds)}
 	views := s.tagViews(tags)
 	for i := range arts {
 		p.Articles = append(p.Articles, s.articleView(&arts[i], views))
@@ -179,6 +232,7 @@ func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Canonical = s.abs("/tags/" + canonical)
 	p.Feeds = s.feedLinks("/tags/"+canonical+"/", s.cfg.Title+": "+heading)
+	p.Follow = []subscription{subscribe("Subscribe", "", p.Feeds)}
 	views := s.tagViews(all)
 	for i := range arts {
 		p.Articles = append(p.Articles, s.articleView(&arts[i], views))
@@ -218,11 +272,16 @@ func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) error
 	if a.Origin == feed.OriginExternal && a.URL != "" {
 		p.Canonical = a.URL // the original is the canonical copy
 	}
+	// The article's tags are what a reader of it may want more of: their
+	// feeds are offered at the top and in autodiscovery, after the site's.
 	p.Feeds = s.feedLinks("/", s.cfg.Title)
-	for _, t := range a.Tags {
-		if tv, ok := views[t.Slug]; ok {
-			p.Feeds = append(p.Feeds, feedLink{"application/atom+xml", s.cfg.Title + ": " + tv.Name + " (Atom)", tv.Feed, tv.Name})
-		}
+	for _, tv := range v.Tags {
+		feeds := s.feedLinks(tv.Base, s.cfg.Title+": "+tv.Name)
+		p.Feeds = append(p.Feeds, feeds...)
+		p.Follow = append(p.Follow, subscribe(tv.Name, tv.Href, feeds))
+	}
+	if len(p.Follow) == 0 {
+		p.Follow = []subscription{subscribe(s.cfg.Title, s.abs("/"), p.Feeds)}
 	}
 	return s.renderPage(w, r, "article", p)
 }

@@ -26,6 +26,28 @@ type searchPage struct {
 	Searched bool   // a query ran: show its results, even none
 	Problem  string // why the query could not run
 	Next     string // the next page of results
+	Shown    int    // how many results the earlier pages showed
+}
+
+// Tally says how many articles match, as far as the pages so far tell: the
+// store counts no search, and the last page knows the total.
+func (p *searchPage) Tally() string {
+	n := p.Shown + len(p.Articles)
+	var s string
+	switch {
+	case p.Next != "":
+		s = "More than " + strconv.Itoa(n) + " articles match"
+	case n == 1:
+		s = "1 article matches"
+	default:
+		s = strconv.Itoa(n) + " articles match"
+	}
+	if p.Shown > 0 {
+		s += "; these are " + strconv.Itoa(p.Shown+1) + " to " + strconv.Itoa(n)
+	} else if p.Next != "" {
+		s += "; the best " + strconv.Itoa(n) + " first"
+	}
+	return s + "."
 }
 
 // normalQuery is the query of a request with its white space made single,
@@ -49,7 +71,11 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 	if q != "" {
 		p.Heading = "Search: " + q
 		p.Canonical += "?" + url.Values{"q": {q}}.Encode()
-		res, err := s.store.ArticlePage(ctx, feed.ArticleFilter{Query: q, Limit: searchPageSize, Cursor: r.URL.Query().Get("cursor")})
+		cursor := r.URL.Query().Get("cursor")
+		if n, err := strconv.Atoi(r.URL.Query().Get("shown")); err == nil && n > 0 && cursor != "" {
+			p.Shown = n // only counts the results in "these are 21 to 40"
+		}
+		res, err := s.store.ArticlePage(ctx, feed.ArticleFilter{Query: q, Limit: searchPageSize, Cursor: cursor})
 		var ve *feed.ValidationError
 		switch {
 		case errors.As(err, &ve):
@@ -60,6 +86,7 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 		default:
 			p.Searched = true
 			p.Feeds = s.searchFeedLinks(q)
+			p.Follow = []subscription{subscribe("Follow this search", "", p.Feeds)}
 			tags, err := s.store.Tags(ctx)
 			if err != nil {
 				return err
@@ -69,7 +96,8 @@ func (s *Server) handleSearchPage(w http.ResponseWriter, r *http.Request) error 
 				p.Articles = append(p.Articles, s.articleView(&res.Articles[i], views))
 			}
 			if res.More {
-				p.Next = s.abs("/search") + "?" + url.Values{"q": {q}, "cursor": {res.NextCursor}}.Encode()
+				shown := strconv.Itoa(p.Shown + len(res.Articles))
+				p.Next = s.abs("/search") + "?" + url.Values{"q": {q}, "cursor": {res.NextCursor}, "shown": {shown}}.Encode()
 			}
 		}
 	}

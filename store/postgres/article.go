@@ -356,12 +356,15 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		err = w.tx.QueryRow(ctx, `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors,
 				published, updated, created, url, language, origin, provenance, content_hash, changed)
 			VALUES (-nextval('article_provisional'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $10)
-			ON CONFLICT (id) DO NOTHING RETURNING seq`,
+			ON CONFLICT DO NOTHING RETURNING seq`,
 			a.ID, guid, slug, a.Title, a.Summary, a.Content, authors,
 			toMicros(a.Published), toMicros(upd), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash).
 			Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
-			continue // another writer created it meanwhile: this is an update
+			// Another writer created it meanwhile: this is an update. No
+			// conflict target: two creations of one id clash on the id and
+			// on the GUID made of it, and either index may be checked first.
+			continue
 		}
 		if err != nil {
 			return "", err

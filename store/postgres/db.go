@@ -106,6 +106,13 @@ func open(ctx context.Context, url string, opt Options, fsys fs.FS) (*DB, error)
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "herald"
 	}
+	// JIT compiles a query whose estimated cost is high, which takes tens
+	// of milliseconds: more than the searches and listings it would speed
+	// up take (a search's plan may be costed over every match it will not
+	// read). Off, unless the URL sets jit.
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	db := &DB{opt: opt}
 	if err := db.migrate(ctx, cfg.ConnConfig, fsys); err != nil {
 		return nil, redact(fmt.Errorf("open %s: %w", name, err), secrets...)

@@ -273,6 +273,7 @@ func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) 
 	if !ok {
 		return nil, nil
 	}
+	a = slices.Clip(a) // each statement below adds its own arguments
 	dense, err := l.dense(ctx, q, ts, a)
 	if err != nil {
 		return nil, err
@@ -382,7 +383,7 @@ func (l *listing) rankedFrom(ctx context.Context, q queryer, ts string, a args, 
 	query := `SELECT p.seq, p.rank FROM (
 			SELECT seq, rank FROM (
 				SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s
-				WHERE s.seq >= ` + a.add(floor) + ` AND ` + matchSQL(ts, dense) + ` ORDER BY s.seq DESC) m
+				WHERE s.seq >= ` + a.add(floor) + ` AND ` + matchSQL(ts, dense) + `) m
 			ORDER BY rank DESC, seq DESC OFFSET 0) p`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

@@ -39,15 +39,22 @@ package postgres
 //
 // # Ranking
 //
-// OrderRank sorts by ts_rank with the weights of rankSQL, best first, and,
-// of equal rank, the later stored first, as on SQLite. The ranks are not
-// bm25's: ts_rank counts each occurrence of a word at its field's weight,
-// less for each repeat, and does not weigh rare words above common ones.
-// The weights are SQLite's (title 10, summary 4, body 1, over 10) and the
-// rank is divided by the logarithm of the article's length (normalization
-// 1), so that, as with bm25, a word in the title counts for more than a few
-// in the body, more occurrences count for more, and of two articles the
-// shorter is the better match. rankWindow bounds the work, as on SQLite.
+// OrderRank sorts by rankSQL, best first, and, of equal rank, the later
+// stored first, as on SQLite. The ranks are not bm25's: ts_rank counts
+// each occurrence of a word at its field's weight, less for each repeat,
+// and does not weigh rare words above common ones. The weights are
+// SQLite's (title 10, summary 4, body 1, over 10), and the rank is divided
+// by the logarithm of the article's length in words (what ts_rank's
+// normalization 1 does, from a count stored with the vector: counting the
+// vector's positions for each match costs as much as ranking it). So, as
+// with bm25, a word in the title counts for more than a few in the body,
+// more occurrences count for more, and of two articles the shorter is the
+// better match; the contract suite's ranking tests hold on both engines,
+// but the order of other matches may differ.
+//
+// rankWindow bounds the work, as on SQLite. A search found in most of the
+// newest articles ranks its window walking the articles newest first; one
+// found in fewer, looking its matches up in the index (see listing.dense).
 
 import (
 	"context"

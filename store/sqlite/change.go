@@ -133,7 +133,8 @@ func deleteArticle(ctx context.Context, tx *sql.Tx, id string, now time.Time) er
 // not logged per article.
 //
 // Errors: a *feed.ValidationError (field "cursor") for a cursor that
-// Changes did not give out.
+// Changes did not give out; feed.ErrGone for one whose next entries were
+// pruned (see PruneChanges).
 func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error) {
 	if limit <= 0 {
 		limit = feed.DefaultLimit
@@ -174,6 +175,11 @@ func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.Chan
 	}
 	if len(page.Changes) > limit {
 		page.Changes, page.More = page.Changes[:limit], true
+	}
+	if after > 0 && len(page.Changes) > 0 && page.Changes[0].Seq > after+1 {
+		if err := db.checkCursorKept(ctx, after); err != nil {
+			return nil, fmt.Errorf("changes: %w", err)
+		}
 	}
 	if n := len(page.Changes); n > 0 {
 		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("c1|" + strconv.FormatInt(page.Changes[n-1].Seq, 10)))

@@ -215,10 +215,20 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 		first = 1
 	}
 	if l.match != "" {
-		// The unary + keeps the planner from driving the scan by the
-		// matches, which would sort them all; walking the order's index and
-		// probing the (Bloom-filtered) matches stops after one page.
-		where = append(where, "+"+seq+" IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)")
+		// The scan walks the order's index and stops after a page. A search
+		// found in most articles is looked up for each article walked; one
+		// found in fewer is listed first (the unary + keeps the planner from
+		// driving the scan by the matches, which would sort them all) and
+		// each article walked probed in the list.
+		dense, err := l.dense(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if dense {
+			where = append(where, "EXISTS (SELECT 1 FROM article_search WHERE article_search MATCH ? AND rowid = "+seq+")")
+		} else {
+			where = append(where, "+"+seq+" IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)")
+		}
 		args = append(args, l.match)
 	}
 	w, a := l.filters(first, false, "")
@@ -257,6 +267,26 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 		keys = append(keys, k)
 	}
 	return keys, rows.Err()
+}
+
+// probeRows is how many of the newest articles dense looks at.
+const probeRows = 500
+
+// dense reports whether the listing's search matches so many articles that
+// looking it up for each article walked, until a page is found, costs less
+// than listing its matches: estimating from the newest probeRows a share d
+// of matches among n articles, a lookup costs about 500 times what listing
+// a match does, for want/d articles walked against d*n matches listed.
+func (l *listing) dense(ctx context.Context, q queryer) (bool, error) {
+	var matched, last float64
+	err := q.QueryRowContext(ctx, `SELECT count(*), (SELECT COALESCE(max(seq), 0) FROM articles)
+		FROM article_search WHERE article_search MATCH ? AND rowid > (SELECT COALESCE(max(seq), 0) FROM articles) - ?`,
+		l.match, probeRows).Scan(&matched, &last)
+	if err != nil || last < probeRows {
+		return false, err
+	}
+	d := matched / probeRows
+	return d*d*last > 500*float64(l.limit+1+max(l.f.Offset, 0)), nil
 }
 
 // rankedKeys returns the keys of the best matches, best first; of equal

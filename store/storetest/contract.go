@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Changes", c.testChanges)
 	t.Run("Tombstones", c.testTombstones)
 	t.Run("Versions", c.testVersions)
+	t.Run("Prune", c.testPrune)
 	t.Run("Tokens", c.testTokens)
 	t.Run("Subscribers", c.testSubscribers)
 	t.Run("Sources", c.testSources)
@@ -58,12 +59,6 @@ func Run(t *testing.T, open Opener) {
 // contract is the state the suite shares: how to open a store.
 type contract struct {
 	engine Opener
-}
-
-// open opens a fresh, empty store with opt for tb.
-func (c *contract) open(tb testing.TB, opt store.Options) store.DB {
-	tb.Helper()
-	return c.engine.Open(tb, c.engine.Create(tb), opt)
 }
 
 // Clock is a settable fake clock for store.Options.Now. It is not safe for

@@ -1,0 +1,134 @@
+package sqlite
+
+// Retention: the change log, tombstones and earlier versions would grow for
+// good; herald serve prunes them in the background (cmd/herald/retention.go)
+// with these methods.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"herald/feed"
+)
+
+// PruneChanges removes entries of the change log made before before, the
+// oldest first, and returns how many it removed. It removes the log's
+// oldest entries only, up to the first made at or after before, and never
+// the newest, so that the log stays whole after its oldest entry and
+// Changes can tell a cursor whose next entries are gone (feed.ErrGone).
+// Articles keep their place in OrderChanged: a listing walks their revs,
+// not the log. It removes at most limit entries (limit <= 0: all of them),
+// in one transaction; callers repeat while it removes limit.
+func (db *DB) PruneChanges(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var first, last, keep sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM changes`).Scan(&first, &last)
+		if err != nil || !first.Valid {
+			return err
+		}
+		// The first entry to keep: the oldest made at or after before, or
+		// the newest.
+		err = tx.QueryRowContext(ctx, `SELECT id FROM changes WHERE at >= ? ORDER BY id LIMIT 1`, toMicros(before)).Scan(&keep)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if !keep.Valid {
+			keep = last
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE id < ?`, min(keep.Int64, first.Int64+bound(limit)))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune the change log: %w", err)
+	}
+	return int(n), nil
+}
+
+// PruneTombstones removes the tombstones of articles deleted before
+// before, the oldest first, at most limit of them (limit <= 0: all), in one
+// transaction, and returns how many it removed. Atom feeds show the
+// tombstones of the last 30 days.
+func (db *DB) PruneTombstones(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE guid IN (
+			SELECT guid FROM tombstones WHERE deleted < ? ORDER BY deleted LIMIT ?)`, toMicros(before), bound(limit))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune tombstones: %w", err)
+	}
+	return int(n), nil
+}
+
+// PruneVersions removes the earlier versions of articles' content that
+// were replaced before before, except each article's keep newest earlier
+// versions; at least one is always kept, since it holds when the current
+// version was saved. It removes at most limit versions (limit <= 0: all),
+// in one transaction, and returns how many it removed.
+func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// The window runs over the (article_seq, version) index alone: only
+		// the versions beyond an article's newest few are read whole.
+		res, err := tx.ExecContext(ctx, `DELETE FROM article_versions WHERE id IN (
+			SELECT v.id FROM (
+				SELECT id, ROW_NUMBER() OVER (PARTITION BY article_seq ORDER BY version DESC) AS n
+				FROM article_versions) c
+			JOIN article_versions v ON v.id = c.id
+			WHERE c.n > ? AND v.replaced < ?
+			LIMIT ?)`, max(keep, 1), toMicros(before), bound(limit))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune versions: %w", err)
+	}
+	return int(n), nil
+}
+
+// bound is a LIMIT of at most limit rows, or of all of them when limit <= 0.
+func bound(limit int) int64 {
+	if limit <= 0 {
+		return math.MaxInt32
+	}
+	return int64(limit)
+}
+
+// checkCursorKept returns feed.ErrGone when entries of the change log after
+// the entry after have been pruned. Ids are handed out one after another
+// (AUTOINCREMENT; a rolled back write takes its ids back) and pruning
+// removes the oldest entries, so they have been when after is short of the
+// entry just before the oldest left. The caller reads its page first: the
+// oldest entry only moves on, so a page read before a check that passes was
+// whole.
+func (db *DB) checkCursorKept(ctx context.Context, after int64) error {
+	var oldest sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT MIN(id) FROM changes`).Scan(&oldest); err != nil {
+		return err
+	}
+	if oldest.Valid && after < oldest.Int64-1 {
+		return errCursorPruned
+	}
+	return nil
+}
+
+// errCursorPruned is the answer to a cursor of the change log whose next
+// entries were pruned.
+var errCursorPruned = fmt.Errorf("the change log after this cursor is %w: it was pruned; start the walk again without a cursor", feed.ErrGone)
