@@ -20,6 +20,10 @@ var (
 	// change log after an old cursor, pruned since. Asking again the same way
 	// cannot succeed; the client starts over (a walk without its cursor).
 	ErrGone = errors.New("gone")
+	// ErrBusy: the work cannot be taken on now (a queue is full, say).
+	// Nothing was done; the same request may succeed later. feed/web
+	// answers it with 503 Service Unavailable and a Retry-After.
+	ErrBusy = errors.New("busy")
 )
 
 // A FieldError names one field of the input and what is wrong with it. Its

@@ -335,8 +335,125 @@ type DB interface {
 	// that does not exist has an empty log.
 	Deliveries(ctx context.Context, subscriptionID int64, limit int) ([]feed.Delivery, error)
 
+	// Many instances on one database (issue 9). Work that instances share is
+	// claimed in the database with a lease: a claim is held by owner (an
+	// instance's id, a random string made at its start, such as
+	// hostname-pid-random) until a time, and a claim whose time has come is
+	// free again, so that the work of an instance that died is taken over
+	// when its lease runs out. Times are the caller's clock (now), so that
+	// instances judge leases alike whatever the database server's clock
+	// says. On SQLite, whose one writer serializes them, every method is
+	// the same, for one herald and its commands.
+
+	// ClaimDueSources claims, for owner until now+lease, up to limit (<= 0:
+	// no bound) enabled sources whose next fetch is at or before now and
+	// that no live claim holds (a claim whose until is after now), the
+	// longest overdue first, and returns them as DueSources would. At most
+	// perHost sources of one host are claimed at once across all owners,
+	// claims already held counting (perHost <= 0: no bound); a host held by
+	// HoldHost until after now is skipped. A source's host is its URL's
+	// host, port included, in ASCII lower case ("example.org:8080"), as
+	// strings.ToLower(u.Host) of url.Parse gives it for ASCII hosts.
+	//
+	// Safe for concurrent callers in any number of processes: no source is
+	// returned to two callers for one due time (PostgreSQL: FOR UPDATE SKIP
+	// LOCKED, and claimers that bound hosts take turns under an advisory
+	// lock so that the bound holds exactly; SQLite: its single writer).
+	// Callers that share a database should pass the same perHost.
+	//
+	// Errors: a *feed.ValidationError for an empty owner or a lease that is
+	// not positive.
+	ClaimDueSources(ctx context.Context, owner string, now time.Time, lease time.Duration, limit, perHost int) ([]feed.Source, error)
+	// RecordPoll (above) also ends any claim on the source, whoever holds
+	// it; so does UpdateSource when it gives the source a new URL (the
+	// claimed fetch was of the old one, whose RecordPoll is refused).
+	//
+	// ReleaseSources ends every claim owner holds, so that other instances
+	// may take the sources at once.
+	ReleaseSources(ctx context.Context, owner string) error
+	// HoldHost records that host (as ClaimDueSources names hosts; it is
+	// ASCII lower-cased) asked not to be fetched before until (a 429 or 503
+	// with Retry-After), for every instance; a later hold replaces an
+	// earlier one only if it ends later. Holds that ended are dropped by
+	// ClaimDueSources. It returns a *feed.ValidationError for an empty host.
+	HoldHost(ctx context.Context, host string, until time.Time) error
+
+	// WebSub: the verification queue.
+	// EnqueueHubRequest stores r (its ID and Created are set; Created by the
+	// store's clock) to be verified once, by one instance. A waiting request
+	// for the same topic and callback is replaced (the latest request wins,
+	// as before): it goes, and r gets a new ID. When max requests already
+	// wait (max > 0; the one replaced not counting) it returns
+	// feed.ErrBusy, and stores nothing.
+	//
+	// Errors: feed.ErrBusy; a *feed.ValidationError for bad fields (see
+	// feed.HubRequest.Validate).
+	EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int) error
+	// ClaimHubRequests claims, for owner until now+lease, up to limit (<= 0:
+	// no bound) waiting requests no live claim holds, oldest first. It
+	// returns a *feed.ValidationError for an empty owner or a lease that is
+	// not positive.
+	ClaimHubRequests(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]feed.HubRequest, error)
+	// FinishHubRequest removes request id (verified, refused, or failed:
+	// verifications are not retried). It returns feed.ErrNotFound when it
+	// is gone (replaced by a newer request meanwhile: the newer one stays).
+	FinishHubRequest(ctx context.Context, id int64) error
+	// PendingHubRequests counts the requests waiting, claimed or not (the
+	// queue-depth metric).
+	PendingHubRequests(ctx context.Context) (int, error)
+
+	// WebSub: deliveries, claimed per subscription.
+	// ClaimDelivery claims subscription id, for owner until now+lease, for a
+	// delivery of content whose ETag is etag. It returns true only when no
+	// live claim holds the subscription, its lease runs at now, its
+	// DeliveredETag differs from etag and its NextAttempt has come (zero or
+	// at or before now); false otherwise, also when there is no such
+	// subscription. So one instance, once, delivers each version (retries
+	// included: a failure's RecordDelivery sets NextAttempt). It returns a
+	// *feed.ValidationError for an empty owner or a lease that is not
+	// positive.
+	ClaimDelivery(ctx context.Context, id int64, etag, owner string, now time.Time, lease time.Duration) (bool, error)
+	// RecordDelivery (above) also ends the claim on the subscription.
+	//
+	// ReleaseHub ends every claim owner holds on requests and subscriptions.
+	ReleaseHub(ctx context.Context, owner string) error
+
+	// Subscriber rate limits across instances.
+	// AddRateUse adds n (>= 0; 0 reads) requests of subscriber id to the
+	// minute that starts at window (UTC, truncated to the minute) and
+	// returns that minute's total across all instances. An unknown id is
+	// counted all the same. Rows of minutes more than an hour before window
+	// may be dropped by any call. It returns a *feed.ValidationError for a
+	// negative n.
+	AddRateUse(ctx context.Context, subscriberID int64, window time.Time, n int) (int, error)
+
+	// Leader leases, for periodic work done by one instance (pruning,
+	// external hub pings).
+	// AcquireLease takes or renews the lease called name for owner until
+	// now+ttl; true when owner holds it (it was free, expired, or already
+	// owner's), false when another owner holds it. It returns a
+	// *feed.ValidationError for an empty name or owner or a ttl that is not
+	// positive.
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease gives the lease called name up if owner holds it, so that
+	// another instance may take it at once; otherwise it does nothing.
+	ReleaseLease(ctx context.Context, name, owner string) error
+
 	// Copying the whole database to another engine.
 	Copier
+}
+
+// A Notifier pushes word of committed changes to published content made by
+// any process. It is optional, not part of DB: store/postgres has it
+// (LISTEN/NOTIFY); on SQLite, callers check Version.
+type Notifier interface {
+	// Listen calls changed after each committed change to articles or tags
+	// (in any process) until ctx ends; it holds one connection (LISTEN),
+	// reconnects with backoff when it is lost, calls changed once after
+	// each (re)connect (changes may have been missed meanwhile), and
+	// reports its state through up (true: listening; false: not, so callers
+	// fall back to checking Version). It returns when ctx ends.
+	Listen(ctx context.Context, changed func(), up func(bool)) error
 }
 
 // A Copier moves a whole database between engines, record by record
@@ -426,6 +543,7 @@ func Open(ctx context.Context, dsn string, opt Options) (DB, error) {
 }
 
 var (
-	_ DB = (*sqlite.DB)(nil)
-	_ DB = (*postgres.DB)(nil)
+	_ DB       = (*sqlite.DB)(nil)
+	_ DB       = (*postgres.DB)(nil)
+	_ Notifier = (*postgres.DB)(nil)
 )

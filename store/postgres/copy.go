@@ -462,6 +462,7 @@ func finishImport(ctx context.Context, tx pgx.Tx, site *dump.Site) error {
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE site SET authority = $1, created = $2 WHERE id = 1`, site.Authority, site.Created)
 	b.Queue(`UPDATE content_version SET version = $1 WHERE id = 1`, site.Version)
+	b.Queue(`SELECT pg_notify($1, $2::bigint::text)`, changedChannel, site.Version)
 	for _, c := range []struct {
 		name string
 		last int64

@@ -42,6 +42,12 @@ const (
 	// subscriptionsLock is held (for the transaction) by a writer
 	// numbering a new subscription.
 	subscriptionsLock int64 = 0x68657261_6c640003
+	// sourceClaimLock is held (for the transaction) by a claimer of
+	// sources that bounds the claims per host: see claim.go.
+	sourceClaimLock int64 = 0x68657261_6c640004
+	// hubQueueLock is held (for the transaction) by a writer adding to
+	// the WebSub verification queue, which is bounded: see hubqueue.go.
+	hubQueueLock int64 = 0x68657261_6c640005
 )
 
 // Options configure a DB.
@@ -275,8 +281,11 @@ func (db *DB) readTx(ctx context.Context, fn func(pgx.Tx) error) error {
 
 // bump records that published content changed, inside the writing tx. It
 // is the transaction's last statement: the row stays locked until commit.
+// It also notifies changedChannel of the new version, which PostgreSQL
+// delivers to every listener (see Listen) when the transaction commits.
 func bump(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, "UPDATE content_version SET version = version + 1 WHERE id = 1")
+	_, err := tx.Exec(ctx, `WITH v AS (UPDATE content_version SET version = version + 1 WHERE id = 1 RETURNING version)
+		SELECT pg_notify($1, version::text) FROM v`, changedChannel)
 	return err
 }
 

@@ -113,7 +113,8 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.
 // from update is returned as it is and changes nothing.
 //
 // A new URL starts afresh: its cache validators, pending redirect and error
-// count are cleared and it is due at once, as is a source being enabled.
+// count are cleared and it is due at once, as is a source being enabled; a
+// claim on the source ends (its fetch was of the old URL).
 //
 // Errors: feed.ErrNotFound; a *feed.ValidationError for bad fields;
 // feed.ErrConflict when another source has the new URL.
@@ -162,6 +163,12 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 		}
 		if err != nil {
 			return err
+		}
+		if s.URL != old.URL {
+			// A claimed fetch was of the old URL: its RecordPoll is refused.
+			if _, err := tx.Exec(ctx, `UPDATE sources SET claim_owner = '', claimed_until = 0 WHERE id = $1`, id); err != nil {
+				return err
+			}
 		}
 		out = &s
 		return nil
@@ -229,6 +236,9 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 // then of a feed it no longer follows, and nothing is stored); a
 // *feed.ValidationError naming the first invalid article, or one that is not
 // an external article of s.
+//
+// It also ends any claim on the source (see ClaimDueSources), whoever holds
+// it.
 func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
 	for i := range arts {
 		a := &arts[i]
@@ -272,7 +282,8 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		}
 		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
 			last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
-			next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13 WHERE id = $14`,
+			next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13, claim_owner = '', claimed_until = 0
+			WHERE id = $14`,
 			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
 			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), pendingURL, pendingCount,
 			int64(s.Hint/time.Second), s.ID)

@@ -104,12 +104,13 @@ func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error
 // RecordDelivery stores, in one transaction, what one content delivery to
 // s came to: s's delivery state as s has it (DeliveredETag, Failures,
 // NextAttempt; its other fields are ignored) and d in its log, which keeps
-// the last feed.DeliveryLogSize entries. It returns feed.ErrNotFound when the
-// subscription is gone (unsubscribed meanwhile, say).
+// the last feed.DeliveryLogSize entries, and ends the claim on s (see
+// ClaimDelivery). It returns feed.ErrNotFound when the subscription is gone
+// (unsubscribed meanwhile, say).
 func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE subscriptions SET delivered_etag = $1, failures = $2, next_attempt = $3
-			WHERE id = $4`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
+		tag, err := tx.Exec(ctx, `UPDATE subscriptions SET delivered_etag = $1, failures = $2, next_attempt = $3,
+			claim_owner = '', claimed_until = 0 WHERE id = $4`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
 		if err != nil {
 			return err
 		}

@@ -109,7 +109,8 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.
 // from update is returned as it is and changes nothing.
 //
 // A new URL starts afresh: its cache validators, pending redirect and error
-// count are cleared and it is due at once, as is a source being enabled.
+// count are cleared and it is due at once, as is a source being enabled; a
+// claim on the source ends (its fetch was of the old URL).
 //
 // Errors: feed.ErrNotFound; a *feed.ValidationError for bad fields;
 // feed.ErrConflict when another source has the new URL.
@@ -156,6 +157,12 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 		}
 		if err != nil {
 			return err
+		}
+		if s.URL != old.URL {
+			// A claimed fetch was of the old URL: its RecordPoll is refused.
+			if _, err := tx.ExecContext(ctx, `UPDATE sources SET claim_owner = '', claimed_until = 0 WHERE id = ?`, id); err != nil {
+				return err
+			}
 		}
 		out = &s
 		return nil
@@ -218,6 +225,9 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 // then of a feed it no longer follows, and nothing is stored); a
 // *feed.ValidationError naming the first invalid article, or one that is not
 // an external article of s.
+//
+// It also ends any claim on the source (see ClaimDueSources), whoever holds
+// it.
 func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
 	for i := range arts {
 		a := &arts[i]
@@ -255,7 +265,8 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, enabled = enabled AND ?, etag = ?, last_modified = ?,
 			last_attempt = ?, last_success = ?, last_status = ?, consecutive_errors = ?, last_error = ?,
-			next_fetch = ?, pending_url = ?, pending_count = ?, hint = ? WHERE id = ?`,
+			next_fetch = ?, pending_url = ?, pending_count = ?, hint = ?, claim_owner = '', claimed_until = 0
+			WHERE id = ?`,
 			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
 			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), s.PendingURL, s.PendingCount,
 			int64(s.Hint/time.Second), s.ID)

@@ -109,12 +109,13 @@ func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error
 // RecordDelivery stores, in one transaction, what one content delivery to
 // s came to: s's delivery state as s has it (DeliveredETag, Failures,
 // NextAttempt; its other fields are ignored) and d in its log, which keeps
-// the last feed.DeliveryLogSize entries. It returns feed.ErrNotFound when the
-// subscription is gone (unsubscribed meanwhile, say).
+// the last feed.DeliveryLogSize entries, and ends the claim on s (see
+// ClaimDelivery). It returns feed.ErrNotFound when the subscription is gone
+// (unsubscribed meanwhile, say).
 func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET delivered_etag = ?, failures = ?, next_attempt = ?
-			WHERE id = ?`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET delivered_etag = ?, failures = ?, next_attempt = ?,
+			claim_owner = '', claimed_until = 0 WHERE id = ?`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
 		if err != nil {
 			return err
 		}

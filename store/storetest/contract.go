@@ -54,6 +54,10 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Sources", c.testSources)
 	t.Run("Subscriptions", c.testSubscriptions)
 	t.Run("Copy", c.testCopy)
+	t.Run("Claims", c.testClaims)
+	t.Run("HubQueue", c.testHubQueue)
+	t.Run("RateUse", c.testRateUse)
+	t.Run("Leases", c.testLeases)
 }
 
 // contract is the state the suite shares: how to open a store.

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"herald/feed"
+)
+
+// rateKept is how long the minutes of rate_use are kept.
+const rateKept = time.Hour
+
+// AddRateUse adds n (>= 0; 0 reads) requests of subscriber id to the minute
+// that starts at window (UTC, truncated to the minute) and returns that
+// minute's total across all instances. An unknown id is counted all the
+// same. The first call of a minute for a subscriber drops every row of
+// minutes more than an hour before window.
+//
+// Errors: a *feed.ValidationError for a negative n.
+func (db *DB) AddRateUse(ctx context.Context, subscriberID int64, window time.Time, n int) (int, error) {
+	if n < 0 {
+		return 0, fmt.Errorf("count requests of subscriber %d: %w", subscriberID, feed.Invalid("n", "must not be negative"))
+	}
+	minute := window.UTC().Truncate(time.Minute)
+	var total int
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO rate_use (subscriber_id, minute, requests) VALUES (?, ?, ?)
+			ON CONFLICT (subscriber_id, minute) DO UPDATE SET requests = requests + excluded.requests
+			RETURNING requests`, subscriberID, toMicros(minute), n).Scan(&total)
+		if err != nil {
+			return err
+		}
+		if total != n {
+			return nil
+		}
+		// The row is new: once a minute per subscriber at most.
+		_, err = tx.ExecContext(ctx, `DELETE FROM rate_use WHERE minute < ?`, toMicros(minute.Add(-rateKept)))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count requests of subscriber %d: %w", subscriberID, err)
+	}
+	return total, nil
+}
