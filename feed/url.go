@@ -48,7 +48,7 @@ func NormalizeURL(base *url.URL, ref string) string {
 		return ""
 	}
 	u.User = nil
-	s, ok := normalizeHierarchical(scheme, u)
+	s, ok := normalizeHierarchical(scheme, "", u)
 	if !ok {
 		return ""
 	}
@@ -79,11 +79,13 @@ func NormalizeIRI(id string) string {
 		if err != nil || u.Opaque != "" {
 			return ""
 		}
+		// The user information is kept, as part of the id, but in normal
+		// form, written as it is: url.User would escape it once more.
+		var userinfo string
 		if u.User != nil {
-			// Kept, as part of the id, but in normal form.
-			u.User = url.User(normalizeComponent(u.User.String(), ":"))
+			userinfo = normalizeComponent(u.User.String(), ":")
 		}
-		out, ok := normalizeHierarchical(scheme, u)
+		out, ok := normalizeHierarchical(scheme, userinfo, u)
 		if !ok {
 			return ""
 		}
@@ -137,9 +139,10 @@ func normalizeOpaque(s string) string {
 var defaultPorts = map[string]string{"http": "80", "https": "443"}
 
 // normalizeHierarchical writes u, a URL with an authority, in normal form
-// under scheme (already in lower case). It reports false when the host is
-// missing or not a valid one.
-func normalizeHierarchical(scheme string, u *url.URL) (string, bool) {
+// under scheme (already in lower case), with userinfo (already normal; ""
+// for none) in place of u's. It reports false when the host is missing or
+// not a valid one.
+func normalizeHierarchical(scheme, userinfo string, u *url.URL) (string, bool) {
 	host, ok := normalizeHost(u.Hostname())
 	if !ok {
 		return "", false
@@ -147,8 +150,8 @@ func normalizeHierarchical(scheme string, u *url.URL) (string, bool) {
 	var b strings.Builder
 	b.WriteString(scheme)
 	b.WriteString("://")
-	if u.User != nil {
-		b.WriteString(u.User.String())
+	if userinfo != "" {
+		b.WriteString(userinfo)
 		b.WriteByte('@')
 	}
 	b.WriteString(host)

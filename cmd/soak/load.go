@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,15 +103,46 @@ var ops = []op{
 	{"delete", 4, (*worker).deleteArticle},
 }
 
+// showMix is the weights of ops, as -mix takes them.
+func showMix() string {
+	parts := make([]string, len(ops))
+	for i, o := range ops {
+		parts[i] = o.name + "=" + strconv.Itoa(o.weight)
+	}
+	return strings.Join(parts, ",")
+}
+
+// setMix sets the weights of the ops that mix names ("search=0,put=50").
+func setMix(mix string) error {
+	if mix == "" {
+		return nil
+	}
+	for part := range strings.SplitSeq(mix, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(value)
+		i := slices.IndexFunc(ops, func(o op) bool { return o.name == name })
+		if i < 0 || err != nil || n < 0 {
+			return fmt.Errorf("-mix: %q is not one of %s with a weight of 0 or more", part, showMix())
+		}
+		ops[i].weight = n
+	}
+	for _, o := range ops {
+		if o.weight > 0 {
+			return nil
+		}
+	}
+	return errors.New("-mix: every weight is 0")
+}
+
 // worker is one client: its own random numbers, the ETags it holds and
 // where its walks through the listings are.
 type worker struct {
-	h          *herald
-	rng        *rand.Rand
-	etags      map[string]string
-	cursor     string // of /api/articles?order=changed
-	changes    string // of /api/changes
-	notModifed int
+	h           *herald
+	rng         *rand.Rand
+	etags       map[string]string
+	cursor      string // of /api/articles?order=changed
+	changes     string // of /api/changes
+	notModified int
 }
 
 // classify names what went wrong with a request, or "" if nothing did.
@@ -155,7 +187,7 @@ func (w *worker) readFeed(ctx context.Context) string {
 		w.etags[path] = h.Get("ETag")
 	}
 	if status == http.StatusNotModified {
-		w.notModifed++
+		w.notModified++
 	}
 	return classify(ctx, status, err, 200, 304, 302)
 }
@@ -300,13 +332,13 @@ func load(ctx context.Context, h *herald, rep *report, n, rate int, every time.D
 					}
 					pick -= o.weight
 				}
-				before := w.notModifed
+				before := w.notModified
 				start := time.Now()
 				kind := o.do(w, ctx)
 				if ctx.Err() != nil {
 					return // cut short by the end of the run: not a sample
 				}
-				rep.record(o.name, time.Since(start), kind, w.notModifed > before)
+				rep.record(o.name, time.Since(start), kind, w.notModified > before)
 			}
 		})
 	}

@@ -12,9 +12,11 @@
 // pages, searches, API listings walked by cursor, and API writes (PUT,
 // POST, DELETE of articles). Every -every it prints a line: requests,
 // errors by kind, latency, herald's resident memory (from /proc) and heap
-// and goroutines (from /metrics); at the end a table by minute. Everything
-// listens on 127.0.0.1 only, and everything it made is removed at the end
-// (but a -db PostgreSQL database, which it leaves as it is).
+// and goroutines (from /metrics); at the end a table by minute. -mix
+// changes the share of each kind of request (-mix search=0 leaves searches
+// out). Everything listens on 127.0.0.1 only, and everything it made is
+// removed at the end (but a -db PostgreSQL database, which it leaves as it
+// is).
 package main
 
 import (
@@ -65,7 +67,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&c.db, "db", "", "a postgres:// URL of an empty database to use instead of a new SQLite file")
 	fs.StringVar(&c.herald, "herald", "", "a herald binary to run instead of building ./cmd/herald")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary folder (database, log) and say where it is")
+	mix := fs.String("mix", "", "weights of the kinds of request, such as search=0,put=50 (default "+showMix()+")")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := setMix(*mix); err != nil {
 		return err
 	}
 	if c.duration <= 0 || c.every <= 0 || c.workers < 1 || c.sources < 1 || c.rate < 0 {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +114,21 @@ func FuzzArticleBody(f *testing.F) {
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
+	}
+	// The articles of feed/ingest's tests, one body each.
+	files, _ := filepath.Glob("../ingest/testdata/json/*.json")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var objs []json.RawMessage
+		if json.Unmarshal(b, &objs) != nil {
+			objs = []json.RawMessage{b}
+		}
+		for _, o := range objs {
+			f.Add([]byte(o), false)
+		}
 	}
 	a := newFuzzAPI(f)
 	f.Fuzz(func(t *testing.T, body []byte, put bool) {

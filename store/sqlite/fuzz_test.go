@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/listing"
 )
 
 // cursorFilters are listings a client may page through. Each has a
@@ -66,9 +67,9 @@ func isCursorError(err error) bool {
 	return true
 }
 
-func sameKey(a, b listKey) bool {
-	return a.seq == b.seq && a.published == b.published && a.rev == b.rev && a.floor == b.floor &&
-		(a.rank == b.rank || (a.rank != a.rank && b.rank != b.rank)) // NaN is NaN
+func sameKey(a, b listing.Key) bool {
+	return a.Seq == b.Seq && a.Published == b.Published && a.Rev == b.Rev && a.Floor == b.Floor &&
+		(a.Rank == b.Rank || (a.Rank != a.Rank && b.Rank != b.Rank)) // NaN is NaN
 }
 
 // FuzzListingCursor hands arbitrary cursors to every listing. "{fp}" in
@@ -92,16 +93,16 @@ func FuzzListingCursor(f *testing.F) {
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, which uint8, raw string, encode bool) {
 		filter := cursorFilters[int(which)%len(cursorFilters)]
-		base, err := newListing(filter)
+		base, err := listing.New(filter)
 		if err != nil {
 			t.Fatalf("listing %+v: %v", filter, err)
 		}
-		c := strings.ReplaceAll(raw, "{fp}", base.fingerprint())
+		c := strings.ReplaceAll(raw, "{fp}", base.Fingerprint())
 		if encode {
 			c = base64.RawURLEncoding.EncodeToString([]byte(c))
 		}
 		filter.Cursor = c
-		l, err := newListing(filter)
+		l, err := listing.New(filter)
 		if err != nil {
 			if !isCursorError(err) {
 				t.Fatalf("cursor %q of listing %+v: error %T %v, want a *feed.ValidationError of the cursor", c, filter, err, err)
@@ -112,25 +113,25 @@ func FuzzListingCursor(f *testing.F) {
 			return
 		}
 		if c != "" {
-			if l.after == nil {
+			if l.After == nil {
 				t.Fatalf("cursor %q of listing %+v: taken, but no key", c, filter)
 			}
 			again := filter
-			again.Cursor = l.encodeCursor(*l.after)
-			l2, err := newListing(again)
-			if err != nil || !sameKey(*l2.after, *l.after) {
-				t.Fatalf("cursor %q of listing %+v reads key %+v; written again as %q it reads %v", c, filter, *l.after, again.Cursor, err)
+			again.Cursor = l.Cursor(*l.After)
+			l2, err := listing.New(again)
+			if err != nil || !sameKey(*l2.After, *l.After) {
+				t.Fatalf("cursor %q of listing %+v reads key %+v; written again as %q it reads %v", c, filter, *l.After, again.Cursor, err)
 			}
 			for i, other := range cursorFilters {
 				other.Cursor = c
 				if i == int(which)%len(cursorFilters) {
 					other.Limit = 7 // the page size is no part of a listing
-					if _, err := newListing(other); err != nil {
+					if _, err := listing.New(other); err != nil {
 						t.Fatalf("cursor %q of listing %+v refused with another limit: %v", c, filter, err)
 					}
 					continue
 				}
-				if _, err := newListing(other); !isCursorError(err) {
+				if _, err := listing.New(other); !isCursorError(err) {
 					t.Fatalf("cursor %q of listing %+v taken by listing %+v (error %v)", c, filter, other, err)
 				}
 			}
@@ -145,7 +146,7 @@ func FuzzListingCursor(f *testing.F) {
 		if page.NextCursor != "" {
 			next := filter
 			next.Cursor = page.NextCursor
-			if _, err := newListing(next); err != nil {
+			if _, err := listing.New(next); err != nil {
 				t.Fatalf("cursor %q of listing %+v: the next cursor %q is refused: %v", c, filter, page.NextCursor, err)
 			}
 		}
@@ -217,7 +218,7 @@ func FuzzChangeCursor(f *testing.F) {
 		}
 		for _, filter := range cursorFilters {
 			filter.Cursor = page.NextCursor
-			if _, err := newListing(filter); !isCursorError(err) {
+			if _, err := listing.New(filter); !isCursorError(err) {
 				t.Fatalf("change cursor %q taken by listing %+v (error %v)", page.NextCursor, filter, err)
 			}
 		}
