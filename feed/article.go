@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"slices"
@@ -267,6 +269,26 @@ func (a *Article) Validate() error {
 		v.Add("origin", "must be %q or %q", OriginOwn, OriginExternal)
 	}
 	return v.Err()
+}
+
+// ContentHash digests the fields whose change makes a new version of a's
+// content (see ArticleVersion), and so an "updated" article: title,
+// summary, content, authors, published time, URL, language, origin and
+// provenance, less the time the source feed was last updated, which moves
+// with every fetch. Tags, slug and Updated are not part of it: a new tag is
+// not a new version of the text. Stores keep it with each version and the
+// change log shows it (in hex), so it must not change for what is stored.
+func (a *Article) ContentHash() []byte {
+	var prov *Provenance
+	if a.Provenance != nil {
+		p := *a.Provenance
+		p.FeedUpdated = time.Time{}
+		prov = &p
+	}
+	h := sha256.New()
+	json.NewEncoder(h).Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
+		a.URL, a.Language, a.Origin, prov}) // cannot fail for these types
+	return h.Sum(nil)
 }
 
 func checkText(v *ValidationError, field, s string, max int) {

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -93,6 +94,52 @@ func (s *Source) Validate() error {
 		}
 	}
 	return v.Err()
+}
+
+// Settings returns the fields of s that a person sets (URL, Name, Tags,
+// Every, Enabled, UseCategories) as a store keeps them: the tags without
+// repeats, in their first order, and Every to the second. Its other fields
+// are zero: a new source has no poll state, and is due at once.
+func (s *Source) Settings() Source {
+	var tags []string
+	for _, t := range s.Tags {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return Source{URL: s.URL, Name: s.Name, Tags: tags, Every: s.Every.Truncate(time.Second), Enabled: s.Enabled,
+		UseCategories: s.UseCategories}
+}
+
+// Edit returns s as a person's edit leaves it: edit is called with a copy
+// of s, and what it leaves in the fields a person sets is kept, as
+// Settings keeps them; its changes to the other fields are dropped. A new
+// URL starts afresh: its cache validators, pending redirect and error count
+// are cleared and it is due at once (NextFetch zero), as is a source being
+// enabled. s is not changed.
+//
+// Errors: edit's, as it returns it; a *ValidationError for bad fields.
+func (s *Source) Edit(edit func(*Source) error) (*Source, error) {
+	edited := *s
+	edited.Tags = slices.Clone(s.Tags)
+	if err := edit(&edited); err != nil {
+		return nil, err
+	}
+	if err := edited.Validate(); err != nil {
+		return nil, err
+	}
+	set := edited.Settings()
+	out := *s
+	out.URL, out.Name, out.Tags, out.Every, out.Enabled, out.UseCategories =
+		set.URL, set.Name, set.Tags, set.Every, set.Enabled, set.UseCategories
+	if out.URL != s.URL {
+		out.ETag, out.LastModified, out.PendingURL, out.PendingCount = "", "", "", 0
+		out.ConsecutiveErrors, out.NextFetch = 0, time.Time{}
+	}
+	if out.Enabled && !s.Enabled {
+		out.NextFetch = time.Time{}
+	}
+	return &out, nil
 }
 
 // checkSourceURL returns what is wrong with raw as a feed address, or "".

@@ -59,10 +59,38 @@ func Slugify(name string) string {
 	return b.String()
 }
 
+// TagName returns the name of a tag that a store makes for slug when an
+// article names a tag that does not exist: its words capitalized, so that
+// "cyber-diplomacy" becomes "Cyber Diplomacy". slug must be a tag slug
+// (ValidSlug).
+func TagName(slug string) string {
+	words := strings.Split(slug, "-")
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
 // A TagUpdate changes the fields of a tag that are not nil.
 type TagUpdate struct {
 	Slug        *string `json:"slug,omitempty"` // a rename; the old slug keeps redirecting
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Rule        *string `json:"rule,omitempty"`
+}
+
+// Apply changes t as u says: each field of u that is not nil replaces t's.
+func (u *TagUpdate) Apply(t *Tag) {
+	if u.Slug != nil {
+		t.Slug = *u.Slug
+	}
+	if u.Name != nil {
+		t.Name = *u.Name
+	}
+	if u.Description != nil {
+		t.Description = *u.Description
+	}
+	if u.Rule != nil {
+		t.Rule = *u.Rule
+	}
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"strings"
 	"time"
 )
 
@@ -28,4 +29,15 @@ func NewTokenSecret() (secret string, hash []byte) {
 func HashToken(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
+}
+
+// TokenName returns the name a token is stored under: name without the
+// white space around it. It returns a *ValidationError when that is not 1
+// to 100 bytes.
+func TokenName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return "", Invalid("name", "must be 1 to 100 bytes")
+	}
+	return name, nil
 }

@@ -3,9 +3,11 @@
 // store/sqlite, the default) or a PostgreSQL database (store/postgres).
 //
 // The engine-neutral parts (validation, tag rules, the query language) stay
-// above this seam, in package feed and its children; an engine holds only its
-// SQL and its quirks. Package storetest holds the behaviour every engine must
-// show, run against each of them.
+// above this seam, in package feed and its children, and the rules the
+// engines share in the packages of store/internal (listings and their
+// cursors, what an article write changes, polls, claims, copies); an engine
+// holds only its SQL, its scanning and its quirks. Package storetest holds
+// the behaviour every engine must show, run against each of them.
 package store
 
 import (
@@ -91,8 +93,9 @@ type DB interface {
 	// walk miss it or see it twice. OrderRank pages are consistent while the
 	// index does not change; any write moves scores a little, so a walk over a
 	// changing archive should search in OrderChanged. A query that matches more
-	// than rankWindow articles is ranked among the rankWindow most recently
-	// stored of them.
+	// than 20,000 articles is ranked among the 20,000 most recently stored of
+	// them, and lists only those in OrderRank (the other orders list every
+	// match).
 	//
 	// Errors: a *feed.ValidationError for a query that does not parse (field
 	// "q"), a cursor from another listing (field "cursor") or a bad order.
@@ -116,8 +119,9 @@ type DB interface {
 	// Changes returns a page of the change log: creates, updates (of content,
 	// slug or tags) and deletes of articles, in the order they were committed,
 	// after the position cursor names ("" for the beginning). limit is capped
-	// like a listing's. Changes to tags themselves (a rename, a deletion) are
-	// not logged per article.
+	// like a listing's. A tag's rename or deletion changes how its articles
+	// look: it logs an update of each article that carries the tag (a new
+	// name alone logs nothing).
 	//
 	// Errors: a *feed.ValidationError (field "cursor") for a cursor that
 	// Changes did not give out; feed.ErrGone for one whose next entries were
@@ -177,11 +181,12 @@ type DB interface {
 	// DeleteTag removes a tag, its old slugs, and its place on every article.
 	// It returns feed.ErrNotFound when there is no such tag.
 	DeleteTag(ctx context.Context, slug string) error
-	// RetagArticles passes every stored article (with its title, summary,
-	// content and tags; other fields may be empty) to retag, which rewrites
-	// its Tags, and stores the tags that changed, all in one transaction.
-	// Content and Updated are left alone. It returns what changed: per tag,
-	// the articles that gained and lost it, and those left with no tag.
+	// RetagArticles passes every stored article (with its ID, title,
+	// summary, content, published time and tags; its other fields empty) to
+	// retag, which rewrites its Tags, and stores the tags that changed, all
+	// in one transaction. Content and Updated are left alone. It returns
+	// what changed: per tag, the articles that gained and lost it, and those
+	// left with no tag.
 	RetagArticles(ctx context.Context, retag func(*feed.Article)) (*rule.Report, error)
 	// PreviewRetag is RetagArticles without the writing: it passes every
 	// article, read in one snapshot, to retag and returns what RetagArticles

@@ -10,12 +10,8 @@ import (
 	"herald/feed"
 )
 
-// ArchiveSpan is how many consecutive article numbers (in the order
-// articles were first stored) one archive page covers. A page holds the
-// articles of its span that match the feed, so every article is in exactly
-// one page, and a page whose span is full never gains an article. It is
-// store/sqlite's: the same articles make the same pages on both engines.
-const ArchiveSpan = 250
+// Archive pages are numbered by feed.ArchivePage: the SQL below computes
+// the same from an article's seq, its number.
 
 // archiveFilter builds the FROM and WHERE of a query over the articles
 // carrying every tag in tags (none: all articles) and of the given origin,
@@ -53,11 +49,11 @@ func (db *DB) ArchivePages(ctx context.Context, tags []string, origin feed.Origi
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&maxSeq); err != nil {
 			return err
 		}
-		open = archivePage(max(maxSeq, 1))
+		open = feed.ArchivePage(max(maxSeq, 1))
 		var a args
 		from, where, seq := archiveFilter(&a, tags, origin)
 		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT DISTINCT (%s - 1) / %d + 1 FROM %s WHERE %s ORDER BY 1`,
-			seq, ArchiveSpan, from, where), a...)
+			seq, feed.ArchiveSpan, from, where), a...)
 		if err != nil {
 			return err
 		}
@@ -73,8 +69,6 @@ func (db *DB) ArchivePages(ctx context.Context, tags []string, origin feed.Origi
 	return pages, open, nil
 }
 
-func archivePage(seq int64) int { return int((seq-1)/ArchiveSpan) + 1 }
-
 // ArchivePage returns the articles of archive page n that carry every tag
 // in tags and have the given origin, newest stored first, with their tags.
 func (db *DB) ArchivePage(ctx context.Context, tags []string, origin feed.Origin, n int) ([]feed.Article, error) {
@@ -83,9 +77,9 @@ func (db *DB) ArchivePage(ctx context.Context, tags []string, origin feed.Origin
 	}
 	var a args
 	from, where, seq := archiveFilter(&a, tags, origin)
-	lo := int64(n-1)*ArchiveSpan + 1
+	first, last := feed.ArchiveRange(n)
 	query := "SELECT " + articleColumns + " FROM " + from + " WHERE " + where +
-		" AND " + seq + " BETWEEN " + a.add(lo) + " AND " + a.add(lo+ArchiveSpan-1) + " ORDER BY " + seq + " DESC"
+		" AND " + seq + " BETWEEN " + a.add(first) + " AND " + a.add(last) + " ORDER BY " + seq + " DESC"
 	var arts []feed.Article
 	err := db.readTx(ctx, func(tx pgx.Tx) error { // one snapshot for the articles and their tags
 		var err error

@@ -2,18 +2,18 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"herald/feed"
+	"herald/store/internal/micros"
+	"herald/store/internal/upsert"
 )
 
 const articleColumns = `a.seq, a.id, a.guid, a.slug, a.title, a.summary, a.content, a.authors,
@@ -83,7 +83,7 @@ func scanArticles(ctx context.Context, q queryer, query string, args []any, extr
 			return nil, err
 		}
 		a.Authors = nonNil(a.Authors)
-		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(updated), feed.Origin(origin)
+		a.Published, a.Updated, a.Origin = micros.Time(published), micros.Time(updated), feed.Origin(origin)
 		if a.Provenance, err = decodeProvenance(prov); err != nil {
 			return nil, fmt.Errorf("article %s: %w", a.ID, err)
 		}
@@ -315,15 +315,14 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 // write creates or updates a; with onlyCreate, an article with a's ID is
 // feed.ErrConflict.
 func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate bool) (feed.Change, error) {
-	hash := contentHash(a)
+	hash := a.ContentHash()
 	authors := nonNil(a.Authors)
 	prov := provenanceJSON(a.Provenance)
 	var (
 		seq                int64
-		guid, slug         string
+		old                upsert.Stored
 		updated, published int64
 		version            int64
-		oldHash            []byte
 		exists             bool
 	)
 	// Locked until the transaction ends, so that two writers of one article
@@ -331,7 +330,7 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 	for {
 		err := w.tx.QueryRow(ctx, `SELECT seq, guid, slug, updated, published, version, content_hash
 			FROM articles WHERE id = $1 FOR UPDATE`, a.ID).
-			Scan(&seq, &guid, &slug, &updated, &published, &version, &oldHash)
+			Scan(&seq, &old.GUID, &old.Slug, &updated, &published, &version, &old.Hash)
 		if err == nil {
 			if onlyCreate {
 				return "", feed.ErrConflict
@@ -342,23 +341,13 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return "", err
 		}
-		// The date is the article's creation here, so an id reused after
-		// a deletion still gets a GUID of its own.
-		guid = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
-		slug = a.Slug
-		if slug == "" {
-			slug = feed.ArticleSlug(a.Title)
-		}
-		upd := a.Updated
-		if upd.IsZero() || upd.Before(a.Published) {
-			upd = a.Published
-		}
+		guid, slug, upd := upsert.New(a, w.db.site.Authority, w.now)
 		err = w.tx.QueryRow(ctx, `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors,
 				published, updated, created, url, language, origin, provenance, content_hash, changed)
 			VALUES (-nextval('article_provisional'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $10)
 			ON CONFLICT DO NOTHING RETURNING seq`,
 			a.ID, guid, slug, a.Title, a.Summary, a.Content, authors,
-			toMicros(a.Published), toMicros(upd), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash).
+			micros.Of(a.Published), micros.Of(upd), micros.Of(w.now), a.URL, a.Language, string(a.Origin), prov, hash).
 			Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Another writer created it meanwhile: this is an update. No
@@ -388,32 +377,21 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		}
 	} else {
 		delete(w.fresh, seq) // stored earlier in this write: its tags are there now
-		a.GUID = guid
-		if a.Slug == "" {
-			a.Slug = slug
-		}
-		if string(oldHash) == string(hash) && a.Slug == slug {
-			a.Updated = fromMicros(updated)
-		} else {
-			change = feed.Updated
-			edited := string(oldHash) != string(hash)
-			if !edited {
-				a.Updated = fromMicros(updated) // only the slug moved
-			} else if !a.Updated.After(fromMicros(updated)) {
-				a.Updated = w.now
-			}
+		old.Updated = micros.Time(updated)
+		var edited bool
+		if change, edited = upsert.Revise(a, old, hash, w.now); change == feed.Updated {
 			if edited {
 				if err := w.keepVersion(ctx, seq); err != nil {
 					return "", err
 				}
 				version++
 			}
-			w.log(changeEntry{seq: seq, articleID: a.ID, guid: guid, change: feed.Updated, version: version, hash: hash})
+			w.log(changeEntry{seq: seq, articleID: a.ID, guid: a.GUID, change: feed.Updated, version: version, hash: hash})
 			_, err := w.tx.Exec(ctx, `UPDATE articles SET slug = $1, title = $2, summary = $3, content = $4,
 				authors = $5, published = $6, updated = $7, url = $8, language = $9, origin = $10, provenance = $11,
 				content_hash = $12, version = $13
 				WHERE seq = $14`,
-				a.Slug, a.Title, a.Summary, a.Content, authors, toMicros(a.Published), toMicros(a.Updated),
+				a.Slug, a.Title, a.Summary, a.Content, authors, micros.Of(a.Published), micros.Of(a.Updated),
 				a.URL, a.Language, string(a.Origin), prov, hash, version, seq)
 			if err != nil {
 				return "", err
@@ -425,7 +403,7 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 			}
 		}
 	}
-	tagsChanged, err := w.setTags(ctx, seq, a, exists && toMicros(a.Published) != published)
+	tagsChanged, err := w.setTags(ctx, seq, a, exists && micros.Of(a.Published) != published)
 	if err != nil {
 		return "", err
 	}
@@ -436,36 +414,14 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 }
 
 // setTags makes the stored tags of the article at seq equal to a.Tags
-// (resolving aliases and creating missing tags, and rewriting a.Tags with the
-// resolved slugs). It rewrites the rows when they differ or when force is
-// set (the published time they copy has moved).
+// (see upsert.Tags: resolving aliases and creating missing tags, and
+// rewriting a.Tags as stored). It rewrites the rows when they differ or
+// when force is set (the published time they copy has moved).
 func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article, force bool) (bool, error) {
-	want := make(map[int64]feed.ArticleTag, len(a.Tags))
-	for _, t := range a.Tags {
-		id, slug, err := w.tagID(ctx, t.Slug)
-		if err != nil {
-			return false, fmt.Errorf("tag %s: %w", t.Slug, err)
-		}
-		t.Slug = slug
-		if prev, ok := want[id]; ok && prev.Rule == "" {
-			continue // a hand tag wins over a rule giving the same tag
-		}
-		want[id] = t
+	want, err := upsert.Tags(a, func(slug string) (int64, string, error) { return w.tagID(ctx, slug) })
+	if err != nil {
+		return false, err
 	}
-	a.Tags = a.Tags[:0]
-	for _, t := range want {
-		a.Tags = append(a.Tags, t)
-	}
-	slices.SortFunc(a.Tags, func(x, y feed.ArticleTag) int {
-		if (x.Rule == "") != (y.Rule == "") {
-			if x.Rule == "" {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(x.Slug, y.Slug)
-	})
-
 	if w.fresh[seq] {
 		// A new article has no tags to read or delete.
 		if err := w.insertTags(ctx, seq, a, want); err != nil {
@@ -492,18 +448,13 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 		if rule != nil {
 			t.Rule = *rule
 		}
-		have[id] = tagKey(t)
+		have[id] = upsert.Key(t)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
-	same := len(have) == len(want)
-	for id, t := range want {
-		if k, ok := have[id]; !ok || k != tagKey(t) {
-			same = false
-		}
-	}
+	same := upsert.Same(have, want)
 	if same && !force {
 		return false, nil
 	}
@@ -523,16 +474,6 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 		}
 	}
 	return !same, nil
-}
-
-// tagKey is what makes two of an article's tags the same: the rule and the
-// words it matched (none for a hand tag).
-func tagKey(t feed.ArticleTag) string {
-	if t.Rule == "" {
-		return "\x00"
-	}
-	b, _ := json.Marshal(nonNil(t.Matched))
-	return t.Rule + "\x00" + string(b)
 }
 
 // insertTags writes the article's tag rows, in one statement.
@@ -556,8 +497,7 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 			rules, matched = append(rules, nil), append(matched, "")
 			continue
 		}
-		b, _ := json.Marshal(nonNil(t.Matched))
-		rules, matched = append(rules, &t.Rule), append(matched, string(b))
+		rules, matched = append(rules, &t.Rule), append(matched, upsert.MatchedJSON(t.Matched))
 	}
 	// The matched words travel as JSON: a text[] of text[] would need
 	// arrays of one length.
@@ -566,7 +506,7 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 			CASE WHEN t.rule IS NULL THEN NULL
 			ELSE ARRAY(SELECT m.word FROM jsonb_array_elements_text(t.matched::jsonb) WITH ORDINALITY AS m(word, n) ORDER BY m.n) END
 		FROM unnest($1::bigint[], $4::text[], $5::text[]) AS t(id, rule, matched)`,
-		ids, seq, toMicros(a.Published), rules, matched)
+		ids, seq, micros.Of(a.Published), rules, matched)
 	return err
 }
 
@@ -584,11 +524,11 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Another writer may be creating the same tag: of the two, the
 		// second waits for the first and then takes its tag.
-		t := feed.Tag{Slug: slug, Name: nameFromSlug(slug)}
+		t := feed.Tag{Slug: slug, Name: feed.TagName(slug)}
 		if err := t.Validate(); err != nil {
 			return 0, "", err
 		}
-		now := toMicros(w.now)
+		now := micros.Of(w.now)
 		ref.slug = slug
 		err = w.tx.QueryRow(ctx, `INSERT INTO tags (slug, name, created, updated) VALUES ($1, $2, $3, $3)
 			ON CONFLICT (slug) DO NOTHING RETURNING id`, t.Slug, t.Name, now).Scan(&ref.id)
@@ -619,31 +559,6 @@ func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 		return fmt.Errorf("delete article %s: %w", id, err)
 	}
 	return nil
-}
-
-// contentHash digests the fields whose change makes an article "updated".
-// Tags are compared separately: a new tag is not a new version of the text.
-// It must give what store/sqlite's gives: the change log shows it.
-func contentHash(a *feed.Article) []byte {
-	var prov *feed.Provenance
-	if a.Provenance != nil {
-		p := *a.Provenance
-		p.FeedUpdated = time.Time{} // moves with every fetch of the source feed
-		prov = &p
-	}
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
-		a.URL, a.Language, a.Origin, prov})
-	return h.Sum(nil)
-}
-
-func nameFromSlug(slug string) string {
-	words := strings.Split(slug, "-")
-	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
-	}
-	return strings.Join(words, " ")
 }
 
 func nonNil[T any](s []T) []T {

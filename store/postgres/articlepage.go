@@ -24,53 +24,33 @@ import (
 // walk miss it or see it twice. OrderRank pages are consistent while the
 // index does not change; an edit of a matching article moves its rank, so a
 // walk over a changing archive should search in OrderChanged. A query that
-// matches more than rankWindow articles is ranked among the rankWindow most
-// recently stored of them. Ranks are PostgreSQL's (see search.go): the
-// order of matches is not always SQLite's.
+// matches more than listing.RankWindow (20,000) articles is ranked among
+// the 20,000 most recently stored of them. Ranks are PostgreSQL's (see
+// search.go): the order of matches is not always SQLite's.
 //
 // Errors: a *feed.ValidationError for a query that does not parse (field
 // "q"), a cursor from another listing (field "cursor") or a bad order.
 func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.ArticlePage, error) {
-	l, err := newListing(f)
+	l, err := newSelection(f)
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	page := &feed.ArticlePage{NextCursor: f.Cursor}
+	var page *feed.ArticlePage
 	err = db.readTx(ctx, func(tx pgx.Tx) error { // one snapshot for the keys and the articles
 		keys, err := l.keys(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if len(keys) > l.limit {
-			keys, page.More = keys[:l.limit], true
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-		seqs := make([]int64, len(keys))
-		for i, k := range keys {
-			seqs[i] = k.seq
-		}
-		var got []int64
-		arts, err := scanArticles(ctx, tx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq = ANY($1)",
-			[]any{seqs}, func() []any {
-				got = append(got, 0)
-				return []any{&got[len(got)-1]}
-			})
-		if err != nil {
-			return err
-		}
-		at := make(map[int64]int, len(got))
-		for i, seq := range got {
-			at[seq] = i
-		}
-		for _, k := range keys {
-			if i, ok := at[k.seq]; ok {
-				page.Articles = append(page.Articles, arts[i])
-			}
-		}
-		page.NextCursor = l.encodeCursor(keys[len(keys)-1])
-		return nil
+		page, err = l.Page(keys, func(seqs []int64) ([]feed.Article, []int64, error) {
+			var got []int64
+			arts, err := scanArticles(ctx, tx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq = ANY($1)",
+				[]any{seqs}, func() []any {
+					got = append(got, 0)
+					return []any{&got[len(got)-1]}
+				})
+			return arts, got, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)

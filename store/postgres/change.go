@@ -31,7 +31,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -42,6 +41,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/listing"
+	"herald/store/internal/micros"
 )
 
 // A changeEntry is an entry of the change log that a write will add.
@@ -225,7 +226,7 @@ func (w *articleWriter) writeLog(ctx context.Context, place map[int64]int64) err
 	for _, seq := range revSeqs {
 		revIDs = append(revIDs, revs[seq])
 	}
-	at := toMicros(w.now)
+	at := micros.Of(w.now)
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO changes (id, article_id, guid, change, at, version, content_hash)
 		SELECT u.id, u.article_id, u.guid, u.change, $7, u.version, u.content_hash
@@ -250,7 +251,7 @@ func (w *articleWriter) keepVersion(ctx context.Context, seq int64) error {
 		SELECT seq, version, title, summary, content, authors, published, updated, url, language, origin,
 			provenance, content_hash,
 			COALESCE((SELECT MAX(v.replaced) FROM article_versions v WHERE v.article_seq = a.seq), a.created), $1
-		FROM articles a WHERE seq = $2`, toMicros(w.now), seq)
+		FROM articles a WHERE seq = $2`, micros.Of(w.now), seq)
 	return err
 }
 
@@ -280,7 +281,7 @@ func (w *articleWriter) delete(ctx context.Context, id string) error {
 	for _, t := range tags {
 		w.tagDelta[t]--
 	}
-	at := toMicros(w.now)
+	at := micros.Of(w.now)
 	_, err = w.tx.Exec(ctx, `INSERT INTO tombstones (guid, article_id, origin, tags, deleted)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (guid) DO UPDATE SET article_id = excluded.article_id, origin = excluded.origin,
@@ -297,61 +298,43 @@ func (w *articleWriter) delete(ctx context.Context, id string) error {
 // Changes returns a page of the change log: creates, updates (of content,
 // slug or tags) and deletes of articles, in the order they were committed,
 // after the position cursor names ("" for the beginning). limit is capped
-// like a listing's. Changes to tags themselves (a rename, a deletion) are
-// not logged per article.
+// like a listing's. A tag's rename or deletion changes how its articles
+// look, and logs an update of each.
 //
 // Errors: a *feed.ValidationError (field "cursor") for a cursor that
 // Changes did not give out; feed.ErrGone for one whose next entries were
 // pruned (see PruneChanges).
 func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error) {
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
-	var after int64
-	if cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		s, ok := strings.CutPrefix(string(raw), "c1|")
-		if err == nil && ok {
-			after, err = strconv.ParseInt(s, 10, 64)
-		}
-		if err != nil || !ok || after < 0 {
-			return nil, fmt.Errorf("changes: %w", feed.Invalid("cursor", "is not a cursor of the change log"))
-		}
+	c, err := listing.NewChanges(cursor, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
 	}
 	rows, err := db.pool.Query(ctx, `SELECT id, change, article_id, guid, at, COALESCE(version, 0), content_hash
-		FROM changes WHERE id > $1 ORDER BY id LIMIT $2`, after, limit+1)
+		FROM changes WHERE id > $1 ORDER BY id LIMIT $2`, c.After, c.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
 	defer rows.Close()
-	page := &feed.ChangePage{NextCursor: cursor}
+	var entries []feed.ArticleChange
 	for rows.Next() {
 		var (
-			c    feed.ArticleChange
+			e    feed.ArticleChange
 			at   int64
 			kind string
 			hash []byte
 		)
-		if err := rows.Scan(&c.Seq, &kind, &c.ArticleID, &c.GUID, &at, &c.Version, &hash); err != nil {
+		if err := rows.Scan(&e.Seq, &kind, &e.ArticleID, &e.GUID, &at, &e.Version, &hash); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
 		}
-		c.Change, c.At, c.ContentHash = feed.Change(kind), fromMicros(at), hex.EncodeToString(hash)
-		page.Changes = append(page.Changes, c)
+		e.Change, e.At, e.ContentHash = feed.Change(kind), micros.Time(at), hex.EncodeToString(hash)
+		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
-	if len(page.Changes) > limit {
-		page.Changes, page.More = page.Changes[:limit], true
-	}
-	if after > 0 && len(page.Changes) > 0 && page.Changes[0].Seq > after+1 {
-		if err := db.checkCursorKept(ctx, after); err != nil {
-			return nil, fmt.Errorf("changes: %w", err)
-		}
-	}
-	if n := len(page.Changes); n > 0 {
-		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("c1|" + strconv.FormatInt(page.Changes[n-1].Seq, 10)))
+	page, err := c.Page(entries, func() (int64, bool, error) { return db.oldestChange(ctx) })
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
 	}
 	return page, nil
 }
@@ -359,13 +342,9 @@ func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.Chan
 // Tombstones returns the tombstones f selects, the latest deleted first.
 // Tags match by the tags' current slugs.
 func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.Tombstone, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
+	limit := listing.Limit(f.Limit)
 	var args args
-	where := []string{"t.deleted >= " + args.add(toMicros(f.Since))}
+	where := []string{"t.deleted >= " + args.add(micros.Of(f.Since))}
 	for _, slug := range f.Tags {
 		where = append(where, "(SELECT id FROM tags WHERE slug = "+args.add(slug)+") = ANY (t.tags)")
 	}
@@ -389,7 +368,7 @@ func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.To
 		if err := rows.Scan(&t.GUID, &t.ArticleID, &origin, &deleted, &t.Tags); err != nil {
 			return nil, fmt.Errorf("tombstones: %w", err)
 		}
-		t.Origin, t.Deleted, t.Tags = feed.Origin(origin), fromMicros(deleted), nonNil(t.Tags)
+		t.Origin, t.Deleted, t.Tags = feed.Origin(origin), micros.Time(deleted), nonNil(t.Tags)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
@@ -406,10 +385,7 @@ func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.To
 //
 // Errors: feed.ErrNotFound when there is no such article.
 func (db *DB) ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error) {
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
+	limit = listing.Limit(limit)
 	rows, err := db.pool.Query(ctx, `SELECT version, content_hash,
 			COALESCE((SELECT MAX(v.replaced) FROM article_versions v WHERE v.article_seq = a.seq), a.created), 0::bigint,
 			id, guid, slug, title, summary, content, authors, published, updated, url, language, origin, provenance
@@ -440,9 +416,9 @@ func (db *DB) ArticleVersions(ctx context.Context, id string, limit int) ([]feed
 			return nil, fmt.Errorf("versions of article %s: %w", id, err)
 		}
 		v.Current = len(out) == 0
-		v.ContentHash, v.Saved, v.Replaced = hex.EncodeToString(hash), fromMicros(saved), fromMicros(replaced)
+		v.ContentHash, v.Saved, v.Replaced = hex.EncodeToString(hash), micros.Time(saved), micros.Time(replaced)
 		a.Authors = nonNil(a.Authors)
-		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(upd), feed.Origin(origin)
+		a.Published, a.Updated, a.Origin = micros.Time(published), micros.Time(upd), feed.Origin(origin)
 		if a.Provenance, err = decodeProvenance(prov); err != nil {
 			return nil, fmt.Errorf("article %s version %d: %w", id, v.Version, err)
 		}

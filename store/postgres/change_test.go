@@ -35,22 +35,6 @@ func openURL(tb testing.TB, url string, opt postgres.Options) *postgres.DB {
 	return db
 }
 
-func article(id, title string, tags ...string) feed.Article {
-	a := feed.Article{
-		ID:        id,
-		Title:     title,
-		Summary:   "Summary of " + title,
-		Content:   "<p>Body of " + title + "</p>",
-		Authors:   []string{"Ana Reporter"},
-		Published: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC),
-		Language:  "en",
-	}
-	for _, s := range tags {
-		a.Tags = append(a.Tags, feed.ArticleTag{Slug: s})
-	}
-	return a
-}
-
 // A poller follows the change log and the polling order from where it last
 // stopped, as a client of /api/changes and of order=changed does.
 type poller struct {
@@ -112,7 +96,7 @@ func TestHeldWriterIsNotSkipped(t *testing.T) {
 	defer cancel()
 	db, url, clk := openTest(t)
 	other := openURL(t, url, postgres.Options{Now: clk.Now})
-	first := article("first", "First")
+	first := storetest.Article("first", "First")
 	if _, err := db.UpsertArticle(ctx, &first); err != nil {
 		t.Fatal(err)
 	}
@@ -124,17 +108,17 @@ func TestHeldWriterIsNotSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Rollback(ctx)
-	h := article("held", "Held")
+	h := storetest.Article("held", "Held")
 	if _, err := held.Upsert(ctx, &h); err != nil {
 		t.Fatal(err)
 	}
-	edit := article("first", "First, edited") // an update: a new rev for an old article
+	edit := storetest.Article("first", "First, edited") // an update: a new rev for an old article
 	if _, err := held.Upsert(ctx, &edit); err != nil {
 		t.Fatal(err)
 	}
 
 	// The other instance's write neither waits for the held one nor shows it.
-	later := article("later", "Later")
+	later := storetest.Article("later", "Later")
 	if _, err := other.UpsertArticle(ctx, &later); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +161,7 @@ func TestFinishedWriterHoldsLaterOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Rollback(ctx)
-	h := article("held", "Held")
+	h := storetest.Article("held", "Held")
 	if _, err := held.Upsert(ctx, &h); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +170,7 @@ func TestFinishedWriterHoldsLaterOnes(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		a := article("waiting", "Waiting")
+		a := storetest.Article("waiting", "Waiting")
 		_, err := other.UpsertArticle(ctx, &a)
 		done <- err
 	}()
@@ -266,7 +250,7 @@ func TestOutOfOrderCommits(t *testing.T) {
 				if i == 0 {
 					id = fmt.Sprintf("w%d-r%d", w, r)
 				}
-				arts = append(arts, article(id, fmt.Sprintf("%s in round %d", id, r), fmt.Sprintf("t%d", rng.IntN(3))))
+				arts = append(arts, storetest.Article(id, fmt.Sprintf("%s in round %d", id, r), fmt.Sprintf("t%d", rng.IntN(3))))
 			}
 			wg.Go(func() {
 				defer close(done[w])
@@ -349,7 +333,7 @@ func TestArticleNumbersAreSQLites(t *testing.T) {
 	db, _, _ := openTest(t)
 	var batch []feed.Article
 	for i := range 5 {
-		batch = append(batch, article(fmt.Sprintf("a%d", i), "A"))
+		batch = append(batch, storetest.Article(fmt.Sprintf("a%d", i), "A"))
 	}
 	if _, err := db.UpsertArticles(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -359,7 +343,7 @@ func TestArticleNumbersAreSQLites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := article("b", "B")
+	b := storetest.Article("b", "B")
 	if _, err := db.UpsertArticle(ctx, &b); err != nil {
 		t.Fatal(err)
 	}

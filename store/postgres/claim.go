@@ -1,17 +1,16 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // ClaimDueSources claims, for owner until now+lease, up to limit (<= 0: no
@@ -34,7 +33,7 @@ import (
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, lease time.Duration, limit, perHost int) ([]feed.Source, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return nil, fmt.Errorf("claim due sources: %w", err)
 	}
 	if limit <= 0 {
@@ -55,7 +54,7 @@ func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, 
 			WHERE s.enabled AND s.next_fetch <= $1 AND s.claimed_until <= $1
 				AND NOT EXISTS (SELECT 1 FROM host_holds hh WHERE hh.host = s.host AND hh.until > $1)`
 	}
-	at := toMicros(now)
+	at := micros.Of(now)
 	var out []feed.Source
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		if perHost > 0 {
@@ -78,7 +77,7 @@ func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, 
 			UPDATE sources s SET claim_owner = $2, claimed_until = $3 FROM locked
 			WHERE s.id = locked.id
 			RETURNING `+sourceColumns,
-			at, owner, toMicros(now.Add(lease)), max(perHost, 0), limit)
+			at, owner, micros.Of(now.Add(lease)), max(perHost, 0), limit)
 		if err != nil {
 			return err
 		}
@@ -88,12 +87,7 @@ func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, 
 	if err != nil {
 		return nil, fmt.Errorf("claim due sources: %w", err)
 	}
-	slices.SortFunc(out, func(a, b feed.Source) int {
-		if c := a.NextFetch.Compare(b.NextFetch); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	claim.SortSources(out)
 	return out, nil
 }
 
@@ -114,37 +108,14 @@ func (db *DB) ReleaseSources(ctx context.Context, owner string) error {
 //
 // Errors: a *feed.ValidationError for an empty host.
 func (db *DB) HoldHost(ctx context.Context, host string, until time.Time) error {
-	if host == "" {
-		return fmt.Errorf("hold host: %w", feed.Invalid("host", "is required"))
+	host, err := claim.Host(host)
+	if err != nil {
+		return fmt.Errorf("hold host: %w", err)
 	}
-	host = asciiLower(host)
-	_, err := db.pool.Exec(ctx, `INSERT INTO host_holds (host, until) VALUES ($1, $2)
-		ON CONFLICT (host) DO UPDATE SET until = GREATEST(host_holds.until, excluded.until)`, host, toMicros(until))
+	_, err = db.pool.Exec(ctx, `INSERT INTO host_holds (host, until) VALUES ($1, $2)
+		ON CONFLICT (host) DO UPDATE SET until = GREATEST(host_holds.until, excluded.until)`, host, micros.Of(until))
 	if err != nil {
 		return fmt.Errorf("hold host %s: %w", host, textError(err))
 	}
 	return nil
-}
-
-// checkClaim checks the owner and lease of a claim.
-func checkClaim(owner string, lease time.Duration) error {
-	v := &feed.ValidationError{}
-	if owner == "" {
-		v.Add("owner", "is required")
-	}
-	if lease <= 0 {
-		v.Add("lease", "must be positive")
-	}
-	return v.Err()
-}
-
-// asciiLower lower-cases the ASCII letters of s, as lower() does under
-// COLLATE "C" (and SQLite's always).
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }

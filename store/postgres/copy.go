@@ -6,47 +6,25 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/store/internal/dump"
+	"herald/store/internal/micros"
 )
-
-// copyTables names the table that holds each kind of record.
-var copyTables = map[string]string{
-	dump.KindSite: "site", dump.KindTags: "tags", dump.KindTagAliases: "tag_aliases", dump.KindSources: "sources",
-	dump.KindArticles: "articles", dump.KindArticleTags: "article_tags", dump.KindVersions: "article_versions",
-	dump.KindChanges: "changes", dump.KindTombstones: "tombstones", dump.KindTokens: "tokens",
-	dump.KindSubscribers: "subscribers", dump.KindSubscriptions: "subscriptions", dump.KindDeliveries: "deliveries",
-}
-
-// errExportStopped ends an export whose consumer stopped asking for records.
-var errExportStopped = errors.New("stop")
 
 // Export returns every record of the database, read in one snapshot (a
 // repeatable-read transaction: writers go on meanwhile), in the order of
 // dump.Kinds, each kind by its key. The first is the *dump.Site, with the
 // counts of the rest. An error ends the sequence.
 func (db *DB) Export(ctx context.Context) iter.Seq2[dump.Record, error] {
-	return func(yield func(dump.Record, error) bool) {
-		err := db.readTx(ctx, func(tx pgx.Tx) error {
-			return exportAll(ctx, tx, func(r dump.Record) error {
-				if !yield(r, nil) {
-					return errExportStopped
-				}
-				return nil
-			})
-		})
-		if err != nil && !errors.Is(err, errExportStopped) {
-			yield(nil, fmt.Errorf("export: %w", err))
-		}
-	}
+	return dump.Stream(func(emit func(dump.Record) error) error {
+		return db.readTx(ctx, func(tx pgx.Tx) error { return exportAll(ctx, tx, emit) })
+	})
 }
 
 func exportAll(ctx context.Context, tx pgx.Tx, emit func(dump.Record) error) error {
@@ -223,23 +201,7 @@ func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
 }
 
 func countRecords(ctx context.Context, q queryer) (map[string]int64, error) {
-	var sel []string
-	for _, k := range dump.Kinds {
-		sel = append(sel, "(SELECT COUNT(*) FROM "+copyTables[k]+")")
-	}
-	n := make([]int64, len(dump.Kinds))
-	dest := make([]any, len(n))
-	for i := range n {
-		dest[i] = &n[i]
-	}
-	if err := q.QueryRow(ctx, "SELECT "+strings.Join(sel, ", ")).Scan(dest...); err != nil {
-		return nil, fmt.Errorf("count records: %w", err)
-	}
-	out := make(map[string]int64, len(n))
-	for i, k := range dump.Kinds {
-		out[k] = n[i]
-	}
-	return out, nil
+	return dump.Count(func(query string, dest ...any) error { return q.QueryRow(ctx, query).Scan(dest...) })
 }
 
 // Import stores records, as an Export of this engine or another gives them,
@@ -266,49 +228,22 @@ func (db *DB) Import(ctx context.Context, records iter.Seq2[dump.Record, error])
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", changeLogLock); err != nil {
 			return fmt.Errorf("lock the change log: %w", err)
 		}
-		have, err := countRecords(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := dump.NotEmpty(have); err != nil {
-			return err
-		}
 		im := &importer{tx: tx}
-		for r, err := range records {
-			if err != nil {
-				return err
-			}
-			if site == nil {
-				s, ok := r.(*dump.Site)
-				if !ok {
-					return fmt.Errorf("the records begin with %s, not the site", r.Kind())
+		var err error
+		site, err = dump.Import(records, func() (map[string]int64, error) { return countRecords(ctx, tx) },
+			func(r dump.Record) error { return im.add(ctx, r) },
+			func(site *dump.Site) error {
+				if err := im.flush(ctx); err != nil {
+					return fmt.Errorf("%s: %w", im.kind, err)
 				}
-				site = s
-				continue
-			}
-			if err := im.add(ctx, r); err != nil {
-				return fmt.Errorf("%s: %w", r.Kind(), err)
-			}
-		}
-		if err := im.flush(ctx); err != nil {
-			return fmt.Errorf("%s: %w", im.kind, err)
-		}
-		if site == nil {
-			return errors.New("no records, not even the site")
-		}
-		if err := finishImport(ctx, tx, site); err != nil {
-			return err
-		}
-		got, err := countRecords(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return dump.CheckCounts(site.Counts, got)
+				return finishImport(ctx, tx, site)
+			})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("import: %w", textError(err))
 	}
-	db.site.Authority, db.site.Created = site.Authority, fromMicros(site.Created)
+	db.site.Authority, db.site.Created = site.Authority, micros.Time(site.Created)
 	// Fresh statistics, so that the first queries after a large import are
 	// planned for the rows it brought.
 	if _, err := db.pool.Exec(ctx, "ANALYZE"); err != nil {
@@ -427,7 +362,7 @@ func (im *importer) flush(ctx context.Context) error {
 	if len(im.rows) == 0 {
 		return nil
 	}
-	_, err := im.tx.CopyFrom(ctx, pgx.Identifier{copyTables[im.kind]}, copyColumns[im.kind], pgx.CopyFromRows(im.rows))
+	_, err := im.tx.CopyFrom(ctx, pgx.Identifier{dump.Tables[im.kind]}, copyColumns[im.kind], pgx.CopyFromRows(im.rows))
 	im.rows = im.rows[:0]
 	if err != nil || len(im.articles) == 0 {
 		return err

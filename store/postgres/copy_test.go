@@ -1,29 +1,14 @@
 package postgres_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
-	"herald/store"
-	"herald/store/sqlite"
 	"herald/store/storetest"
 )
 
 // sqliteEngine opens SQLite files in temporary folders, for the copies
 // between the engines.
-var sqliteEngine = storetest.Opener{
-	Create: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "herald.db") },
-	Open: func(tb testing.TB, path string, opt store.Options) store.DB {
-		tb.Helper()
-		db, err := sqlite.Open(context.Background(), path, sqlite.Options(opt))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
-		return db
-	},
-}
+var sqliteEngine = storetest.SQLite(nil)
 
 // TestCopyBetweenEngines copies a database from SQLite to PostgreSQL and
 // back, and from PostgreSQL to SQLite and back: every copy reads as its

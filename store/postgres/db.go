@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 //go:embed migrations/*.sql
@@ -212,7 +213,7 @@ func (db *DB) migrate(ctx context.Context, cc *pgx.ConnConfig, fsys fs.FS) error
 				return err
 			}
 			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)",
-				n, base, toMicros(time.Now()))
+				n, base, micros.Of(time.Now()))
 			return err
 		})
 		if err != nil {
@@ -222,7 +223,7 @@ func (db *DB) migrate(ctx context.Context, cc *pgx.ConnConfig, fsys fs.FS) error
 	// A new database: no site yet.
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO site (id, authority, created) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
-			db.opt.Authority, toMicros(db.now()))
+			db.opt.Authority, micros.Of(db.now()))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -240,7 +241,7 @@ func (db *DB) migrate(ctx context.Context, cc *pgx.ConnConfig, fsys fs.FS) error
 	if err := conn.QueryRow(ctx, `SELECT authority, created FROM site WHERE id = 1`).Scan(&db.site.Authority, &created); err != nil {
 		return fmt.Errorf("read site identity: %w", err)
 	}
-	db.site.Created = fromMicros(created)
+	db.site.Created = micros.Time(created)
 	return nil
 }
 
@@ -314,21 +315,6 @@ func (db *DB) now() time.Time { return db.opt.Now().UTC() }
 func nextID(ctx context.Context, tx pgx.Tx, name string, n int64) (last int64, err error) {
 	err = tx.QueryRow(ctx, `UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value`, name, n).Scan(&last)
 	return last, err
-}
-
-// Times are stored as microseconds since the epoch, UTC; 0 is the zero time.
-func toMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
 }
 
 // PostgreSQL's error codes (SQLSTATE) that herald branches on.

@@ -179,7 +179,7 @@ func TestBackupNotYet(t *testing.T) {
 // input is bad, not that the store failed.
 func TestNULIsInvalid(t *testing.T) {
 	db, _, _ := openTest(t)
-	a := article("a1", "Title with a \x00 in it")
+	a := storetest.Article("a1", "Title with a \x00 in it")
 	if _, err := db.UpsertArticle(context.Background(), &a); !errors.Is(err, feed.ErrInvalid) {
 		t.Errorf("got %v, want feed.ErrInvalid", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // EnqueueHubRequest stores r (its ID and Created are set) to be verified
@@ -46,7 +48,7 @@ func (db *DB) EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int
 		}
 		return tx.QueryRow(ctx, `INSERT INTO hub_requests (mode, topic, callback, secret, lease, created)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			r.Mode, r.Topic, r.Callback, r.Secret, int64(r.Lease/time.Second), toMicros(created)).Scan(&id)
+			r.Mode, r.Topic, r.Callback, r.Secret, int64(r.Lease/time.Second), micros.Of(created)).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("queue %s of %s to %s: %w", r.Mode, r.Callback, r.Topic, err)
@@ -62,7 +64,7 @@ func (db *DB) EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]feed.HubRequest, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return nil, fmt.Errorf("claim hub requests: %w", err)
 	}
 	if limit <= 0 {
@@ -73,7 +75,7 @@ func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time,
 		)
 		UPDATE hub_requests r SET claim_owner = $3, claimed_until = $4 FROM picked WHERE r.id = picked.id
 		RETURNING r.id, r.mode, r.topic, r.callback, r.secret, r.lease, r.created`,
-		toMicros(now), limit, owner, toMicros(now.Add(lease)))
+		micros.Of(now), limit, owner, micros.Of(now.Add(lease)))
 	if err != nil {
 		return nil, fmt.Errorf("claim hub requests: %w", textError(err))
 	}
@@ -87,7 +89,7 @@ func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time,
 		if err := rows.Scan(&r.ID, &r.Mode, &r.Topic, &r.Callback, &r.Secret, &lease, &created); err != nil {
 			return nil, fmt.Errorf("claim hub requests: %w", err)
 		}
-		r.Lease, r.Created = time.Duration(lease)*time.Second, fromMicros(created)
+		r.Lease, r.Created = time.Duration(lease)*time.Second, micros.Time(created)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -131,12 +133,12 @@ func (db *DB) PendingHubRequests(ctx context.Context) (int, error) {
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimDelivery(ctx context.Context, id int64, etag, owner string, now time.Time, lease time.Duration) (bool, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return false, fmt.Errorf("claim delivery to subscription %d: %w", id, err)
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE subscriptions SET claim_owner = $1, claimed_until = $2
 		WHERE id = $3 AND claimed_until <= $4 AND expires > $4 AND delivered_etag <> $5 AND next_attempt <= $4`,
-		owner, toMicros(now.Add(lease)), id, toMicros(now), etag)
+		owner, micros.Of(now.Add(lease)), id, micros.Of(now), etag)
 	if err != nil {
 		return false, fmt.Errorf("claim delivery to subscription %d: %w", id, textError(err))
 	}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // AcquireLease takes or renews the lease called name for owner until
@@ -17,13 +18,13 @@ import (
 // Errors: a *feed.ValidationError for an empty name or owner or a ttl that
 // is not positive.
 func (db *DB) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
-	if err := checkLease(name, owner, ttl); err != nil {
+	if err := claim.CheckLease(name, owner, ttl); err != nil {
 		return false, fmt.Errorf("acquire lease %s: %w", name, err)
 	}
 	tag, err := db.pool.Exec(ctx, `INSERT INTO leases (name, owner, expires) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
 		WHERE leases.owner = excluded.owner OR leases.expires <= $4`,
-		name, owner, toMicros(now.Add(ttl)), toMicros(now))
+		name, owner, micros.Of(now.Add(ttl)), micros.Of(now))
 	if err != nil {
 		return false, fmt.Errorf("acquire lease %s: %w", name, textError(err))
 	}
@@ -37,19 +38,4 @@ func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 		return fmt.Errorf("release lease %s: %w", name, textError(err))
 	}
 	return nil
-}
-
-// checkLease checks the arguments of AcquireLease.
-func checkLease(name, owner string, ttl time.Duration) error {
-	v := &feed.ValidationError{}
-	if name == "" {
-		v.Add("name", "is required")
-	}
-	if owner == "" {
-		v.Add("owner", "is required")
-	}
-	if ttl <= 0 {
-		v.Add("ttl", "must be positive")
-	}
-	return v.Err()
 }

@@ -1,16 +1,13 @@
 package postgres
 
 // Listing: which articles a feed.ArticleFilter selects, in its order, a
-// page at a time, and the cursors between pages. Listings, their orders and
-// their cursors are store/sqlite's, so that a cursor of OrderPublished or
-// OrderChanged means the same on both engines; a cursor of OrderRank holds
-// the engine's own rank.
+// page at a time. The filter's checks and the cursors between pages are
+// package listing's, which every engine shares, so that a cursor of
+// OrderPublished or OrderChanged means the same on both engines; a cursor
+// of OrderRank holds the engine's own rank.
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,141 +15,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
-	"herald/feed/rule"
+	"herald/store/internal/listing"
+	"herald/store/internal/micros"
 )
 
-// A listing is an ArticleFilter checked and ready to run.
-type listing struct {
-	f     feed.ArticleFilter
-	order feed.ArticleOrder
-	query *rule.Query // nil for none
-	limit int
-	after *listKey // from the cursor
-}
+// A selection is a listing as PostgreSQL runs it: its search is compiled
+// to a tsquery by each statement, whose arguments it joins.
+type selection struct{ *listing.Listing }
 
-// listKey is where an article sits in a listing's order.
-type listKey struct {
-	seq, published, rev int64
-	rank                float64
-	floor               int64 // OrderRank: the ranking window's first seq
-}
-
-func newListing(f feed.ArticleFilter) (*listing, error) {
-	l := &listing{f: f, order: f.Order, limit: f.Limit}
-	if l.limit <= 0 {
-		l.limit = feed.DefaultLimit
-	}
-	l.limit = min(l.limit, feed.MaxLimit)
-	if f.Query != "" {
-		q, err := rule.ParseSearch(f.Query)
-		if err != nil {
-			return nil, err
-		}
-		l.query = q
-	}
-	switch l.order {
-	case "":
-		l.order = feed.OrderPublished
-		if l.query != nil {
-			l.order = feed.OrderRank
-		}
-	case feed.OrderPublished, feed.OrderChanged:
-	case feed.OrderRank:
-		if l.query == nil {
-			return nil, feed.Invalid("order", "rank needs a search query")
-		}
-	default:
-		return nil, feed.Invalid("order", "must be %q, %q or %q", feed.OrderPublished, feed.OrderChanged, feed.OrderRank)
-	}
-	if f.Cursor != "" {
-		if f.Offset > 0 {
-			return nil, feed.Invalid("cursor", "cannot go with an offset")
-		}
-		k, err := l.decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		l.after = k
-	}
-	return l, nil
-}
-
-// fingerprint identifies what the listing selects and how it is sorted, so
-// that a cursor is not taken to another listing, where it would skip or
-// repeat articles. It is store/sqlite's: the query in its canonical form.
-func (l *listing) fingerprint() string {
-	tags := slices.Clone(l.f.Tags)
-	slices.Sort(tags)
-	var query string
-	if l.query != nil {
-		query = l.query.String()
-	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%q|%s|%d|%d|%s|%s", tags, l.f.Origin, l.f.Source,
-		toMicros(l.f.Since), query, l.order))
-	return base64.RawURLEncoding.EncodeToString(h[:6])
-}
-
-// Cursors are opaque to clients: "a1|" + fingerprint + "|" + the key of the
-// last article returned, in base64.
-func (l *listing) encodeCursor(k listKey) string {
-	var key string
-	switch l.order {
-	case feed.OrderChanged:
-		key = strconv.FormatInt(k.rev, 10)
-	case feed.OrderRank:
-		key = strconv.FormatFloat(k.rank, 'g', -1, 64) + "|" + strconv.FormatInt(k.seq, 10) + "|" + strconv.FormatInt(k.floor, 10)
-	default:
-		key = strconv.FormatInt(k.published, 10) + "|" + strconv.FormatInt(k.seq, 10)
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte("a1|" + l.fingerprint() + "|" + key))
-}
-
-func (l *listing) decodeCursor(c string) (*listKey, error) {
-	bad := feed.Invalid("cursor", "is not a cursor that this listing gave out")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
+// newSelection checks f (see listing.New, whose errors it returns).
+func newSelection(f feed.ArticleFilter) (*selection, error) {
+	l, err := listing.New(f)
 	if err != nil {
-		return nil, bad
+		return nil, err
 	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) < 3 || parts[0] != "a1" {
-		return nil, bad
-	}
-	if parts[1] != l.fingerprint() {
-		return nil, feed.Invalid("cursor", "belongs to a listing with other filters, query or order; start again without a cursor")
-	}
-	var (
-		k    listKey
-		errs [3]error
-	)
-	switch key := parts[2:]; {
-	case l.order == feed.OrderChanged && len(key) == 1:
-		k.rev, errs[0] = strconv.ParseInt(key[0], 10, 64)
-	case l.order == feed.OrderRank && len(key) == 3:
-		k.rank, errs[0] = strconv.ParseFloat(key[0], 64)
-		k.seq, errs[1] = strconv.ParseInt(key[1], 10, 64)
-		k.floor, errs[2] = strconv.ParseInt(key[2], 10, 64)
-	case l.order == feed.OrderPublished && len(key) == 2:
-		k.published, errs[0] = strconv.ParseInt(key[0], 10, 64)
-		k.seq, errs[1] = strconv.ParseInt(key[1], 10, 64)
-	default:
-		return nil, bad
-	}
-	if errs[0] != nil || errs[1] != nil || errs[2] != nil {
-		return nil, bad
-	}
-	return &k, nil
+	return &selection{l}, nil
 }
 
-// rankWindow bounds the work of ranking a query that matches many
-// articles, as on SQLite: such a query is ranked among its rankWindow most
-// recently stored matches, and lists only those in OrderRank (the other
-// orders list every match). A variable for tests.
-var rankWindow = 20_000
-
-// filtered reports whether the listing has filters beyond its query.
-func (l *listing) filtered() bool {
-	return len(l.f.Tags) > 0 || l.f.Origin != "" || l.f.Source != 0 || !l.f.Since.IsZero()
-}
+// rankWindow is listing.RankWindow, a variable for tests.
+var rankWindow = listing.RankWindow
 
 // filters returns the conditions of the listing's tags (from the first-th
 // on) on the article whose seq is the expression seq, and of its origin,
@@ -161,9 +42,9 @@ func (l *listing) filtered() bool {
 // the planner does not make a join or a hash of the tag's articles (as it
 // does an EXISTS): it then looks up the best candidates of a ranked list in
 // turn until a page of them pass, rather than every candidate.
-func (l *listing) filters(a *args, seq string, first int, lazy bool) []string {
+func (l *selection) filters(a *args, seq string, first int, lazy bool) []string {
 	var where, article []string
-	for _, slug := range l.f.Tags[first:] {
+	for _, slug := range l.Filter.Tags[first:] {
 		if lazy {
 			where = append(where, "(SELECT true FROM article_tags x WHERE x.article_seq = "+seq+
 				" AND x.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(slug)+")) IS TRUE")
@@ -172,14 +53,14 @@ func (l *listing) filters(a *args, seq string, first int, lazy bool) []string {
 		where = append(where, "EXISTS (SELECT 1 FROM article_tags x WHERE x.article_seq = "+seq+
 			" AND x.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(slug)+"))")
 	}
-	if l.f.Origin != "" {
-		article = append(article, "a.origin = "+a.add(string(l.f.Origin)))
+	if l.Filter.Origin != "" {
+		article = append(article, "a.origin = "+a.add(string(l.Filter.Origin)))
 	}
-	if l.f.Source != 0 {
-		article = append(article, "a.source_id = "+a.add(l.f.Source))
+	if l.Filter.Source != 0 {
+		article = append(article, "a.source_id = "+a.add(l.Filter.Source))
 	}
-	if !l.f.Since.IsZero() {
-		article = append(article, "a.changed >= "+a.add(toMicros(l.f.Since)))
+	if !l.Filter.Since.IsZero() {
+		article = append(article, "a.changed >= "+a.add(micros.Of(l.Filter.Since)))
 	}
 	if lazy && len(article) > 0 {
 		article = []string{"(SELECT true FROM articles a WHERE a.seq = " + seq + " AND " + strings.Join(article, " AND ") + ") IS TRUE"}
@@ -192,8 +73,8 @@ func (l *listing) filters(a *args, seq string, first int, lazy bool) []string {
 // the best plan for a word in every article (walk the newest, stop at the
 // window) is not that for a rare one (look it up in the index), and a
 // cached statement's generic plan would serve both with one.
-func (l *listing) queryArgs(a args) []any {
-	if l.query == nil {
+func (l *selection) queryArgs(a args) []any {
+	if l.Query == nil {
 		return a
 	}
 	return append([]any{pgx.QueryExecModeExec}, a...)
@@ -201,8 +82,8 @@ func (l *listing) queryArgs(a args) []any {
 
 // keys returns the keys of up to limit+1 articles of the listing, in order
 // (the one more tells whether there are more).
-func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
-	if l.order == feed.OrderRank {
+func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) {
+	if l.Order == feed.OrderRank {
 		return l.rankedKeys(ctx, q)
 	}
 	var (
@@ -212,15 +93,15 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 	)
 	seq, published := "a.seq", "a.published"
 	first := 0
-	if l.order == feed.OrderPublished && len(l.f.Tags) > 0 {
+	if l.Order == feed.OrderPublished && len(l.Filter.Tags) > 0 {
 		// The first tag drives the scan along its feed index.
 		seq, published = "t0.article_seq", "t0.published"
 		from = "article_tags t0 JOIN articles a ON a.seq = t0.article_seq"
-		where = append(where, "t0.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(l.f.Tags[0])+")")
+		where = append(where, "t0.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(l.Filter.Tags[0])+")")
 		first = 1
 	}
-	if l.query != nil {
-		ts, ok := tsquery(l.query, &a)
+	if l.Query != nil {
+		ts, ok := tsquery(l.Query, &a)
 		if !ok {
 			return nil, nil
 		}
@@ -228,31 +109,31 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 	}
 	where = append(where, l.filters(&a, "a.seq", first, false)...)
 	var order string
-	if l.order == feed.OrderChanged {
+	if l.Order == feed.OrderChanged {
 		order = "a.rev"
-		if l.after != nil {
-			where = append(where, "a.rev > "+a.add(l.after.rev))
+		if l.After != nil {
+			where = append(where, "a.rev > "+a.add(l.After.Rev))
 		}
 	} else {
 		order = published + " DESC, " + seq + " DESC"
-		if k := l.after; k != nil {
-			where = append(where, "("+published+", "+seq+") < ("+a.add(k.published)+", "+a.add(k.seq)+")")
+		if k := l.After; k != nil {
+			where = append(where, "("+published+", "+seq+") < ("+a.add(k.Published)+", "+a.add(k.Seq)+")")
 		}
 	}
 	query := "SELECT " + seq + ", " + published + ", a.rev FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY " + order + " LIMIT " + a.add(l.limit+1) + " OFFSET " + a.add(max(l.f.Offset, 0))
+	query += " ORDER BY " + order + " LIMIT " + a.add(l.Limit+1) + " OFFSET " + a.add(l.Offset())
 	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var keys []listKey
+	var keys []listing.Key
 	for rows.Next() {
-		var k listKey
-		if err := rows.Scan(&k.seq, &k.published, &k.rev); err != nil {
+		var k listing.Key
+		if err := rows.Scan(&k.Seq, &k.Published, &k.Rev); err != nil {
 			return nil, err
 		}
 		keys = append(keys, k)
@@ -267,9 +148,9 @@ func (l *listing) keys(ctx context.Context, q queryer) ([]listKey, error) {
 // carries to the next pages; those rank the matches stored at or after it.
 // When fewer than a page of the window's matches pass the filters, the
 // first page widens the window to every match.
-func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) {
+func (l *selection) rankedKeys(ctx context.Context, q queryer) ([]listing.Key, error) {
 	var a args
-	ts, ok := tsquery(l.query, &a)
+	ts, ok := tsquery(l.Query, &a)
 	if !ok {
 		return nil, nil
 	}
@@ -278,11 +159,11 @@ func (l *listing) rankedKeys(ctx context.Context, q queryer) ([]listKey, error) 
 	if err != nil {
 		return nil, err
 	}
-	if l.after != nil {
-		return l.rankedFrom(ctx, q, ts, a, l.after.floor, dense)
+	if l.After != nil {
+		return l.rankedFrom(ctx, q, ts, a, l.After.Floor, dense)
 	}
 	keys, full, err := l.rankedWindow(ctx, q, ts, a, dense)
-	if err != nil || len(keys) > l.limit || !full || !l.filtered() {
+	if err != nil || len(keys) > l.Limit || !full || !l.Filtered() {
 		return keys, err
 	}
 	return l.rankedFrom(ctx, q, ts, a, 0, false)
@@ -298,7 +179,7 @@ const probeRows = 500
 // d*n: a word in most articles is walked, one in a few is looked up. The
 // planner could tell with fresh statistics, but a database may have none
 // (autovacuum off) or old ones, and then it looks every word up.
-func (l *listing) dense(ctx context.Context, q queryer, ts string, a args) (bool, error) {
+func (l *selection) dense(ctx context.Context, q queryer, ts string, a args) (bool, error) {
 	var matched, probed, last float64
 	err := q.QueryRow(ctx, `SELECT count(*) FILTER (WHERE x.document @@ `+ts+`), count(*),
 			(SELECT COALESCE(max(seq), 0) FROM article_search)
@@ -328,12 +209,12 @@ func matchSQL(ts string, dense bool) string {
 // One statement ranks the window, takes the best that pass the filters
 // (see filters; OFFSET 0 keeps the planner from moving them below the
 // sort) and tells the window's size and floor, in a last row of kind 0.
-func (l *listing) rankedWindow(ctx context.Context, q queryer, ts string, a args, dense bool) (keys []listKey, full bool, err error) {
+func (l *selection) rankedWindow(ctx context.Context, q queryer, ts string, a args, dense bool) (keys []listing.Key, full bool, err error) {
 	var where string
-	if l.filtered() {
+	if l.Filtered() {
 		where = " WHERE " + strings.Join(l.filters(&a, "p.seq", 0, true), " AND ")
 	}
-	want := l.limit + 1 + max(l.f.Offset, 0)
+	want := l.Limit + 1 + l.Offset()
 	query := `WITH w AS MATERIALIZED (
 			SELECT s.seq, ` + rankSQL(ts) + ` AS rank FROM article_search s WHERE ` + matchSQL(ts, dense) + `
 			ORDER BY s.seq DESC LIMIT ` + a.add(rankWindow) + `)
@@ -350,13 +231,13 @@ func (l *listing) rankedWindow(ctx context.Context, q queryer, ts string, a args
 	for rows.Next() {
 		var (
 			kind int
-			k    listKey
+			k    listing.Key
 		)
-		if err := rows.Scan(&kind, &k.seq, &k.rank); err != nil {
+		if err := rows.Scan(&kind, &k.Seq, &k.Rank); err != nil {
 			return nil, false, err
 		}
 		if kind == 0 {
-			floor, n = float64(k.seq), k.rank
+			floor, n = float64(k.Seq), k.Rank
 			continue
 		}
 		keys = append(keys, k)
@@ -366,18 +247,18 @@ func (l *listing) rankedWindow(ctx context.Context, q queryer, ts string, a args
 	}
 	if full = n >= float64(rankWindow); full {
 		for i := range keys {
-			keys[i].floor = int64(floor)
+			keys[i].Floor = int64(floor)
 		}
 	}
-	keys = keys[min(max(l.f.Offset, 0), len(keys)):]
-	return keys[:min(len(keys), l.limit+1)], full, nil
+	keys = keys[min(l.Offset(), len(keys)):]
+	return keys[:min(len(keys), l.Limit+1)], full, nil
 }
 
 // rankedFrom is rankedKeys over the matches stored at or after floor.
-func (l *listing) rankedFrom(ctx context.Context, q queryer, ts string, a args, floor int64, dense bool) ([]listKey, error) {
+func (l *selection) rankedFrom(ctx context.Context, q queryer, ts string, a args, floor int64, dense bool) ([]listing.Key, error) {
 	var where []string
-	if k := l.after; k != nil {
-		where = append(where, "(p.rank, p.seq) < ("+a.add(k.rank)+"::float8, "+a.add(k.seq)+"::bigint)")
+	if k := l.After; k != nil {
+		where = append(where, "(p.rank, p.seq) < ("+a.add(k.Rank)+"::float8, "+a.add(k.Seq)+"::bigint)")
 	}
 	where = append(where, l.filters(&a, "p.seq", 0, true)...)
 	query := `SELECT p.seq, p.rank FROM (
@@ -388,16 +269,16 @@ func (l *listing) rankedFrom(ctx context.Context, q queryer, ts string, a args, 
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY p.rank DESC, p.seq DESC LIMIT " + a.add(l.limit+1) + " OFFSET " + a.add(max(l.f.Offset, 0))
+	query += " ORDER BY p.rank DESC, p.seq DESC LIMIT " + a.add(l.Limit+1) + " OFFSET " + a.add(l.Offset())
 	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var keys []listKey
+	var keys []listing.Key
 	for rows.Next() {
-		k := listKey{floor: floor}
-		if err := rows.Scan(&k.seq, &k.rank); err != nil {
+		k := listing.Key{Floor: floor}
+		if err := rows.Scan(&k.Seq, &k.Rank); err != nil {
 			return nil, err
 		}
 		keys = append(keys, k)

@@ -8,10 +8,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"herald/store/internal/micros"
 	"math"
 	"time"
-
-	"herald/feed"
 )
 
 // PruneChanges removes entries of the change log made before before, the
@@ -26,7 +25,7 @@ import (
 func (db *DB) PruneChanges(ctx context.Context, before time.Time, limit int) (int, error) {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM changes WHERE id < LEAST(
 			COALESCE((SELECT id FROM changes WHERE at >= $1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM changes)),
-			(SELECT MIN(id) FROM changes) + $2)`, toMicros(before), bound(limit))
+			(SELECT MIN(id) FROM changes) + $2)`, micros.Of(before), bound(limit))
 	if err != nil {
 		return 0, fmt.Errorf("prune the change log: %w", err)
 	}
@@ -39,7 +38,7 @@ func (db *DB) PruneChanges(ctx context.Context, before time.Time, limit int) (in
 // tombstones of the last 30 days.
 func (db *DB) PruneTombstones(ctx context.Context, before time.Time, limit int) (int, error) {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM tombstones WHERE guid IN (
-		SELECT guid FROM tombstones WHERE deleted < $1 ORDER BY deleted LIMIT $2)`, toMicros(before), bound(limit))
+		SELECT guid FROM tombstones WHERE deleted < $1 ORDER BY deleted LIMIT $2)`, micros.Of(before), bound(limit))
 	if err != nil {
 		return 0, fmt.Errorf("prune tombstones: %w", err)
 	}
@@ -57,7 +56,7 @@ func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit i
 			SELECT id, replaced, ROW_NUMBER() OVER (PARTITION BY article_seq ORDER BY version DESC) AS n
 			FROM article_versions) c
 		WHERE c.n > $1 AND c.replaced < $2
-		LIMIT $3)`, max(keep, 1), toMicros(before), bound(limit))
+		LIMIT $3)`, max(keep, 1), micros.Of(before), bound(limit))
 	if err != nil {
 		return 0, fmt.Errorf("prune versions: %w", err)
 	}
@@ -72,24 +71,17 @@ func bound(limit int) int64 {
 	return int64(limit)
 }
 
-// checkCursorKept returns feed.ErrGone when entries of the change log after
-// the entry after have been pruned. Ids come from the counters table, one
-// after another (a rolled back write gives its ids back), and pruning
-// removes the oldest entries, so they have been when after is short of the
-// entry just before the oldest left. The caller reads its page first: the
-// oldest entry only moves on, so a page read before a check that passes was
-// whole.
-func (db *DB) checkCursorKept(ctx context.Context, after int64) error {
+// oldestChange returns the id of the oldest entry of the change log; ok is
+// false when the log is empty. Ids come from the counters table, one after
+// another (a rolled back write gives its ids back), as
+// listing.Changes.Page needs them to tell a pruned cursor.
+func (db *DB) oldestChange(ctx context.Context) (id int64, ok bool, err error) {
 	var oldest *int64
 	if err := db.pool.QueryRow(ctx, `SELECT MIN(id) FROM changes`).Scan(&oldest); err != nil {
-		return err
+		return 0, false, err
 	}
-	if oldest != nil && after < *oldest-1 {
-		return errCursorPruned
+	if oldest == nil {
+		return 0, false, nil
 	}
-	return nil
+	return *oldest, true, nil
 }
-
-// errCursorPruned is the answer to a cursor of the change log whose next
-// entries were pruned.
-var errCursorPruned = fmt.Errorf("the change log after this cursor is %w: it was pruned; start the walk again without a cursor", feed.ErrGone)

@@ -6,6 +6,7 @@ import (
 
 	"herald/feed"
 	"herald/store/postgres"
+	"herald/store/storetest"
 )
 
 // TestSearchIndexRows checks the search index's rows through writes: one
@@ -14,7 +15,7 @@ import (
 func TestSearchIndexRows(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := openTest(t)
-	a, b := article("a1", "Pipeline directive"), article("b1", "Grid report")
+	a, b := storetest.Article("a1", "Pipeline directive"), storetest.Article("b1", "Grid report")
 	// Created and edited in one write: its row is the last version's.
 	b2 := b
 	b2.Content = "<p>The refinery operators must report incidents.</p>"

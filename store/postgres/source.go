@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/micros"
+	"herald/store/internal/poll"
 )
 
 const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_categories, s.etag, s.last_modified,
@@ -30,15 +31,8 @@ func (db *DB) CreateSource(ctx context.Context, s feed.Source) (*feed.Source, er
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
 	}
-	out := feed.Source{
-		URL:           s.URL,
-		Name:          s.Name,
-		Tags:          uniqueTags(s.Tags),
-		Every:         s.Every.Truncate(time.Second),
-		Enabled:       s.Enabled,
-		UseCategories: s.UseCategories,
-		Created:       db.now(),
-	}
+	out := s.Settings()
+	out.Created = db.now()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// From counters, not a sequence: a source refused for its URL
 		// takes no id, so the same writes number sources (and so their
@@ -50,7 +44,7 @@ func (db *DB) CreateSource(ctx context.Context, s feed.Source) (*feed.Source, er
 		_, err = tx.Exec(ctx, `INSERT INTO sources (id, url, name, tags, every, enabled, use_categories, created)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			id, out.URL, out.Name, nonNil(out.Tags), int64(out.Every/time.Second), out.Enabled, out.UseCategories,
-			toMicros(out.Created))
+			micros.Of(out.Created))
 		if isUnique(err) {
 			return fmt.Errorf("another source has this URL: %w", feed.ErrConflict)
 		}
@@ -95,7 +89,7 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.
 		limit = math.MaxInt32
 	}
 	rows, err := db.pool.Query(ctx, "SELECT "+sourceColumns+` FROM sources s
-		WHERE s.enabled AND s.next_fetch <= $1 ORDER BY s.next_fetch, s.id LIMIT $2`, toMicros(now), limit)
+		WHERE s.enabled AND s.next_fetch <= $1 ORDER BY s.next_fetch, s.id LIMIT $2`, micros.Of(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due sources: %w", err)
 	}
@@ -131,33 +125,15 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 		if err != nil {
 			return err
 		}
-		s := *old
-		s.Tags = slices.Clone(old.Tags)
-		if err := update(&s); err != nil {
+		s, err := old.Edit(update)
+		if err != nil {
 			return err
 		}
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		s.ID, s.Tags, s.Every = old.ID, uniqueTags(s.Tags), s.Every.Truncate(time.Second)
-		if s.URL != old.URL {
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = "", "", "", 0
-			s.ConsecutiveErrors, s.NextFetch = 0, time.Time{}
-		} else {
-			// Only the fields a person sets are theirs to change.
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = old.ETag, old.LastModified, old.PendingURL, old.PendingCount
-			s.ConsecutiveErrors, s.NextFetch = old.ConsecutiveErrors, old.NextFetch
-		}
-		if s.Enabled && !old.Enabled {
-			s.NextFetch = time.Time{}
-		}
-		s.LastAttempt, s.LastSuccess, s.LastStatus, s.LastError = old.LastAttempt, old.LastSuccess, old.LastStatus, old.LastError
-		s.Created, s.Items, s.Hint = old.Created, old.Items, old.Hint
 		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, name = $2, tags = $3, every = $4, enabled = $5,
 			use_categories = $6, etag = $7, last_modified = $8, pending_url = $9, pending_count = $10,
 			consecutive_errors = $11, next_fetch = $12 WHERE id = $13`,
 			s.URL, s.Name, nonNil(s.Tags), int64(s.Every/time.Second), s.Enabled, s.UseCategories,
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, toMicros(s.NextFetch), id)
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, micros.Of(s.NextFetch), id)
 		if isUnique(err) {
 			return fmt.Errorf("another source has the URL %s: %w", s.URL, feed.ErrConflict)
 		}
@@ -170,7 +146,7 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 				return err
 			}
 		}
-		out = &s
+		out = s
 		return nil
 	})
 	if err != nil {
@@ -240,15 +216,8 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 // It also ends any claim on the source (see ClaimDueSources), whoever holds
 // it.
 func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
-	for i := range arts {
-		a := &arts[i]
-		if err := a.Validate(); err != nil {
-			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID, err)
-		}
-		if a.Origin != feed.OriginExternal || a.Provenance.SourceID != s.ID {
-			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID,
-				feed.Invalid("provenance", "is not an external article of source %d", s.ID))
-		}
+	if err := poll.Check(&s, arts); err != nil {
+		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
 	}
 	var (
 		changes []feed.Change
@@ -261,31 +230,27 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		// Locked: a person changing the source meanwhile waits for the poll.
 		err := tx.QueryRow(ctx, `SELECT url FROM sources WHERE id = $1 FOR UPDATE`, s.ID).Scan(&current)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("removed during the poll: %w", feed.ErrNotFound)
+			return poll.ErrRemoved
 		}
 		if err != nil {
 			return err
 		}
-		if current != polledURL {
-			return fmt.Errorf("its URL changed to %s during the poll of %s: %w", current, polledURL, feed.ErrConflict)
+		if err := poll.CheckURL(current, polledURL); err != nil {
+			return err
 		}
-		url, pendingURL, pendingCount := s.URL, s.PendingURL, s.PendingCount
-		if url != polledURL {
-			var taken bool
-			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1 AND id != $2)`, url, s.ID).Scan(&taken)
-			if err != nil {
+		var taken bool
+		if s.URL != polledURL {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1 AND id != $2)`, s.URL, s.ID).Scan(&taken); err != nil {
 				return err
 			}
-			if taken {
-				url, pendingURL, pendingCount = polledURL, "", 0
-			}
 		}
+		url, pendingURL, pendingCount := poll.Redirect(&s, polledURL, taken)
 		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
 			last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
 			next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13, claim_owner = '', claimed_until = 0
 			WHERE id = $14`,
-			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
-			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), pendingURL, pendingCount,
+			url, s.Enabled, s.ETag, s.LastModified, micros.Of(s.LastAttempt), micros.Of(s.LastSuccess), s.LastStatus,
+			s.ConsecutiveErrors, s.LastError, micros.Of(s.NextFetch), pendingURL, pendingCount,
 			int64(s.Hint/time.Second), s.ID)
 		if err != nil {
 			return err
@@ -330,11 +295,7 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 // keepFirstDate gives a, when the feed did not date it (or dated it in the
 // future) and it is stored already, the published time it was stored with.
 func keepFirstDate(ctx context.Context, tx pgx.Tx, a *feed.Article) error {
-	given := a.Provenance.Published
-	if given.IsZero() {
-		given = a.Provenance.Updated
-	}
-	if !given.IsZero() && !given.After(a.Published) {
+	if !poll.Undated(a) {
 		return nil // the feed's own date
 	}
 	var published int64
@@ -345,10 +306,7 @@ func keepFirstDate(ctx context.Context, tx pgx.Tx, a *feed.Article) error {
 	case err != nil:
 		return err
 	}
-	a.Published = fromMicros(published)
-	if a.Updated.Before(a.Published) {
-		a.Updated = a.Published
-	}
+	poll.KeepDate(a, micros.Time(published))
 	return nil
 }
 
@@ -375,8 +333,8 @@ func scanSource(r pgx.Row, withItems bool) (*feed.Source, error) {
 	}
 	s.Every = time.Duration(every) * time.Second
 	s.Hint = time.Duration(hint) * time.Second
-	s.LastAttempt, s.LastSuccess = fromMicros(lastAttempt), fromMicros(lastSuccess)
-	s.NextFetch, s.Created = fromMicros(nextFetch), fromMicros(created)
+	s.LastAttempt, s.LastSuccess = micros.Time(lastAttempt), micros.Time(lastSuccess)
+	s.NextFetch, s.Created = micros.Time(nextFetch), micros.Time(created)
 	return &s, nil
 }
 
@@ -391,15 +349,4 @@ func scanSources(rows pgx.Rows, withItems bool) ([]feed.Source, error) {
 		out = append(out, *s)
 	}
 	return out, rows.Err()
-}
-
-// uniqueTags returns tags without repeats, in their first order.
-func uniqueTags(tags []string) []string {
-	var out []string
-	for _, t := range tags {
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 const subscriberColumns = `id, name, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
@@ -27,7 +28,7 @@ func scanSubscriber(row pgx.Row) (*feed.Subscriber, error) {
 		return nil, err
 	}
 	s.Plan, s.Tags = feed.Plan(plan), nonNil(s.Tags)
-	s.Created, s.Revoked, s.Usage.LastSeen = fromMicros(created), fromMicros(revoked), fromMicros(seen)
+	s.Created, s.Revoked, s.Usage.LastSeen = micros.Time(created), micros.Time(revoked), micros.Time(seen)
 	if err := json.Unmarshal(agents, &s.Usage.UserAgents); err != nil {
 		return nil, fmt.Errorf("subscriber %s: user agents: %w", s.Name, err)
 	}
@@ -49,7 +50,7 @@ func (db *DB) CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []b
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, toMicros(s.Created))
+			id, s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created))
 		if isUnique(err) {
 			return fmt.Errorf("a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
 		}
@@ -125,7 +126,7 @@ func (db *DB) RotateSubscriber(ctx context.Context, name string, hash []byte) er
 // 403 from then on. It returns feed.ErrNotFound when there is no live
 // subscriber of that name.
 func (db *DB) RevokeSubscriber(ctx context.Context, name string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE subscribers SET revoked = $1 WHERE name = $2 AND revoked IS NULL`, toMicros(db.now()), name)
+	tag, err := db.pool.Exec(ctx, `UPDATE subscribers SET revoked = $1 WHERE name = $2 AND revoked IS NULL`, micros.Of(db.now()), name)
 	if err != nil {
 		return fmt.Errorf("revoke subscriber %s: %w", name, err)
 	}
@@ -172,7 +173,7 @@ func (db *DB) AddUsage(ctx context.Context, usage map[int64]feed.Usage) error {
 						LIMIT $6
 					) AS k)
 				WHERE id = $1`,
-				id, u.Polls, u.NotModified, toMicros(u.LastSeen), string(agents), feed.MaxUserAgents)
+				id, u.Polls, u.NotModified, micros.Of(u.LastSeen), string(agents), feed.MaxUserAgents)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 const subscriptionColumns = `id, topic, callback, secret, lease, expires, created,
@@ -38,8 +39,8 @@ func (db *DB) UpsertSubscription(ctx context.Context, s feed.Subscription) (*fee
 			ON CONFLICT (topic, callback) DO UPDATE SET
 				secret = excluded.secret, lease = excluded.lease, expires = excluded.expires
 			RETURNING `+subscriptionColumns,
-			s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), toMicros(s.Expires), toMicros(db.now()),
-			s.DeliveredETag, s.Failures, toMicros(s.NextAttempt))
+			s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), micros.Of(s.Expires), micros.Of(db.now()),
+			s.DeliveredETag, s.Failures, micros.Of(s.NextAttempt))
 		var err error
 		out, err = scanSubscription(row)
 		return err
@@ -80,7 +81,7 @@ func (db *DB) Subscriptions(ctx context.Context) ([]feed.Subscription, error) {
 // topic and then ID.
 func (db *DB) ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Subscription, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions
-		WHERE expires > $1 ORDER BY topic, id`, toMicros(now))
+		WHERE expires > $1 ORDER BY topic, id`, micros.Of(now))
 	if err != nil {
 		return nil, fmt.Errorf("active subscriptions: %w", err)
 	}
@@ -94,7 +95,7 @@ func (db *DB) ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Su
 // PruneSubscriptions removes the subscriptions whose lease ran out at or
 // before now, with their logs, and returns how many it removed.
 func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE expires <= $1`, toMicros(now))
+	tag, err := db.pool.Exec(ctx, `DELETE FROM subscriptions WHERE expires <= $1`, micros.Of(now))
 	if err != nil {
 		return 0, fmt.Errorf("prune subscriptions: %w", err)
 	}
@@ -110,7 +111,7 @@ func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error
 func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE subscriptions SET delivered_etag = $1, failures = $2, next_attempt = $3,
-			claim_owner = '', claimed_until = 0 WHERE id = $4`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
+			claim_owner = '', claimed_until = 0 WHERE id = $4`, s.DeliveredETag, s.Failures, micros.Of(s.NextAttempt), s.ID)
 		if err != nil {
 			return err
 		}
@@ -154,7 +155,7 @@ func (db *DB) LogDelivery(ctx context.Context, d feed.Delivery) error {
 func logDelivery(ctx context.Context, tx pgx.Tx, d feed.Delivery) error {
 	_, err := tx.Exec(ctx, `INSERT INTO deliveries (subscription_id, time, kind, attempt, status, duration, error)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		d.SubscriptionID, toMicros(d.Time), string(d.Kind), d.Attempt, d.Status, d.Duration.Microseconds(), d.Error)
+		d.SubscriptionID, micros.Of(d.Time), string(d.Kind), d.Attempt, d.Status, d.Duration.Microseconds(), d.Error)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func (db *DB) Deliveries(ctx context.Context, subscriptionID int64, limit int) (
 		if err := rows.Scan(&d.SubscriptionID, &when, &kind, &d.Attempt, &d.Status, &duration, &d.Error); err != nil {
 			return nil, fmt.Errorf("deliveries of subscription %d: %w", subscriptionID, err)
 		}
-		d.Time, d.Kind, d.Duration = fromMicros(when), feed.DeliveryKind(kind), time.Duration(duration)*time.Microsecond
+		d.Time, d.Kind, d.Duration = micros.Time(when), feed.DeliveryKind(kind), time.Duration(duration)*time.Microsecond
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -208,7 +209,7 @@ func scanSubscription(row pgx.Row) (*feed.Subscription, error) {
 		return nil, err
 	}
 	s.Lease = time.Duration(lease) * time.Second
-	s.Expires, s.Created, s.NextAttempt = fromMicros(expires), fromMicros(created), fromMicros(nextAttempt)
+	s.Expires, s.Created, s.NextAttempt = micros.Time(expires), micros.Time(created), micros.Time(nextAttempt)
 	return &s, nil
 }
 

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
 	"herald/feed/rule"
+	"herald/store/internal/micros"
+	"herald/store/internal/upsert"
 )
 
 // Tags returns every tag, by slug, with the number of articles carrying it.
@@ -75,7 +76,7 @@ func (db *DB) createTag(ctx context.Context, tx pgx.Tx, t feed.Tag) (int64, erro
 	if err := slugFree(ctx, tx, t.Slug, 0); err != nil {
 		return 0, err
 	}
-	now := toMicros(db.now())
+	now := micros.Of(db.now())
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO tags (slug, name, description, rule, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, t.Slug, t.Name, t.Description, t.Rule, now).Scan(&id)
@@ -122,18 +123,7 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 			return notFound(err, "tag "+slug)
 		}
 		old := t.Slug
-		if u.Slug != nil {
-			t.Slug = *u.Slug
-		}
-		if u.Name != nil {
-			t.Name = *u.Name
-		}
-		if u.Description != nil {
-			t.Description = *u.Description
-		}
-		if u.Rule != nil {
-			t.Rule = *u.Rule
-		}
+		u.Apply(&t)
 		if err := t.Validate(); err != nil {
 			return err
 		}
@@ -156,7 +146,7 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 		}
 		err = tx.QueryRow(ctx, `UPDATE tags SET slug = $1, name = $2, description = $3, rule = $4, updated = $5
 			WHERE id = $6 RETURNING articles`,
-			t.Slug, t.Name, t.Description, t.Rule, toMicros(db.now()), id).Scan(&t.Articles)
+			t.Slug, t.Name, t.Description, t.Rule, micros.Of(db.now()), id).Scan(&t.Articles)
 		if isUnique(err) {
 			return fmt.Errorf("slug %q is in use: %w", t.Slug, feed.ErrConflict)
 		}
@@ -253,27 +243,11 @@ func (db *DB) PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rul
 }
 
 // eachRetag reads every article inside tx, in batches (locked when lock is
-// set), passes it to retag and then to fn with the tags it had before.
+// set), passes it to retag and then to fn with the tags it had before (see
+// upsert.Retag).
 func eachRetag(ctx context.Context, tx pgx.Tx, lock bool, retag func(*feed.Article), fn func(seq int64, a *feed.Article, before []feed.ArticleTag) error) error {
-	var after int64
-	for {
-		batch, seqs, err := retagBatch(ctx, tx, after, 500, lock)
-		if err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		for i := range batch {
-			a := &batch[i]
-			before := slices.Clone(a.Tags)
-			retag(a)
-			if err := fn(seqs[i], a, before); err != nil {
-				return err
-			}
-		}
-		after = seqs[len(seqs)-1]
-	}
+	next := func(after int64) ([]feed.Article, []int64, error) { return retagBatch(ctx, tx, after, 500, lock) }
+	return upsert.Retag(next, retag, fn)
 }
 
 // retagBatch reads up to n articles after seq, with their tags, inside tx.
@@ -303,7 +277,7 @@ func retagBatch(ctx context.Context, tx pgx.Tx, after int64, n int, lock bool) (
 			rows.Close()
 			return nil, nil, err
 		}
-		a.Published = fromMicros(pub)
+		a.Published = micros.Time(pub)
 		index[seq] = len(arts)
 		arts = append(arts, a)
 		seqs = append(seqs, seq)

@@ -9,6 +9,7 @@ import (
 
 	"herald/feed"
 	"herald/store/postgres"
+	"herald/store/storetest"
 )
 
 // TestTagCountsUnderConcurrentWriters has writers in three instances tag
@@ -29,7 +30,7 @@ func TestTagCountsUnderConcurrentWriters(t *testing.T) {
 			for i := range ops {
 				// A new article with the tag, then one of them untagged,
 				// then a batch of two; all tagged "hot".
-				a := article(fmt.Sprintf("w%d-%d", w, i), "Hot", "hot", fmt.Sprintf("w%d", w))
+				a := storetest.Article(fmt.Sprintf("w%d-%d", w, i), "Hot", "hot", fmt.Sprintf("w%d", w))
 				if _, err := db.UpsertArticle(ctx, &a); err != nil {
 					errs[w] = err
 					return
@@ -101,7 +102,7 @@ func TestCrossedBatches(t *testing.T) {
 		t.Helper()
 		var forward, backward []feed.Article
 		for i := range 10 {
-			forward = append(forward, article(fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("Forward %d", r)))
+			forward = append(forward, storetest.Article(fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("Forward %d", r)))
 		}
 		for i := len(forward) - 1; i >= 0; i-- {
 			a := forward[i]

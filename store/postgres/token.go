@@ -4,30 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 // CreateToken stores a new API token under name with the hash of its secret
 // (see feed.NewTokenSecret). It returns feed.ErrConflict when the name is
 // taken and a *feed.ValidationError for a bad name.
 func (db *DB) CreateToken(ctx context.Context, name string, hash []byte) (*feed.Token, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return nil, fmt.Errorf("create token: %w", feed.Invalid("name", "must be 1 to 100 bytes"))
+	name, err := feed.TokenName(name)
+	if err != nil {
+		return nil, fmt.Errorf("create token: %w", err)
 	}
 	t := &feed.Token{Name: name, Created: db.now()}
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
 		id, err := nextID(ctx, tx, "tokens", 1)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO tokens (id, name, hash, created) VALUES ($1, $2, $3, $4)`,
-			id, name, hash, toMicros(t.Created))
+			id, name, hash, micros.Of(t.Created))
 		if isUnique(err) {
 			return fmt.Errorf("a token named %q exists: %w", name, feed.ErrConflict)
 		}
@@ -56,7 +56,7 @@ func (db *DB) Tokens(ctx context.Context) ([]feed.Token, error) {
 		if err := rows.Scan(&t.ID, &t.Name, &created, &used, &revoked); err != nil {
 			return nil, fmt.Errorf("tokens: %w", err)
 		}
-		t.Created, t.LastUsed, t.Revoked = fromMicros(created), fromMicros(used), fromMicros(revoked)
+		t.Created, t.LastUsed, t.Revoked = micros.Time(created), micros.Time(used), micros.Time(revoked)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
@@ -68,7 +68,7 @@ func (db *DB) Tokens(ctx context.Context) ([]feed.Token, error) {
 // RevokeToken revokes the token with the given name; it stops working at
 // once. It returns feed.ErrNotFound when no live token has that name.
 func (db *DB) RevokeToken(ctx context.Context, name string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = $1 WHERE name = $2 AND revoked IS NULL`, toMicros(db.now()), name)
+	tag, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = $1 WHERE name = $2 AND revoked IS NULL`, micros.Of(db.now()), name)
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", name, err)
 	}
@@ -94,11 +94,11 @@ func (db *DB) Authenticate(ctx context.Context, hash []byte) (*feed.Token, error
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	t.Created, t.LastUsed = fromMicros(created), fromMicros(used)
+	t.Created, t.LastUsed = micros.Time(created), micros.Time(used)
 	now := db.now()
 	// Recording use costs a write; once a minute per token is plenty.
 	if now.Sub(t.LastUsed) > time.Minute {
-		if _, err := db.pool.Exec(ctx, `UPDATE tokens SET last_used = $1 WHERE id = $2`, toMicros(now), t.ID); err != nil {
+		if _, err := db.pool.Exec(ctx, `UPDATE tokens SET last_used = $1 WHERE id = $2`, micros.Of(now), t.ID); err != nil {
 			return nil, fmt.Errorf("authenticate: %w", err)
 		}
 		t.LastUsed = now

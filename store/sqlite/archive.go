@@ -8,11 +8,8 @@ import (
 	"herald/feed"
 )
 
-// ArchiveSpan is how many consecutive article numbers (in the order
-// articles were first stored) one archive page covers. A page holds the
-// articles of its span that match the feed, so every article is in exactly
-// one page, and a page whose span is full never gains an article.
-const ArchiveSpan = 250
+// Archive pages are numbered by feed.ArchivePage: the SQL below computes
+// the same from an article's seq, its number.
 
 // archiveFilter builds the FROM and WHERE of a query over the articles
 // carrying every tag in tags (none: all articles) and of the given origin.
@@ -56,9 +53,9 @@ func (db *DB) ArchivePages(ctx context.Context, tags []string, origin feed.Origi
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&maxSeq); err != nil {
 		return nil, 0, fmt.Errorf("archive pages: %w", err)
 	}
-	open = archivePage(max(maxSeq, 1))
+	open = feed.ArchivePage(max(maxSeq, 1))
 	from, where, seq, args := archiveFilter(tags, origin)
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT DISTINCT (%s - 1) / %d + 1 FROM %s WHERE %s ORDER BY 1`, seq, ArchiveSpan, from, where), args...)
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT DISTINCT (%s - 1) / %d + 1 FROM %s WHERE %s ORDER BY 1`, seq, feed.ArchiveSpan, from, where), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("archive pages: %w", err)
 	}
@@ -76,8 +73,6 @@ func (db *DB) ArchivePages(ctx context.Context, tags []string, origin feed.Origi
 	return pages, open, nil
 }
 
-func archivePage(seq int64) int { return int((seq-1)/ArchiveSpan) + 1 }
-
 // ArchivePage returns the articles of archive page n that carry every tag
 // in tags and have the given origin, newest stored first, with their tags.
 func (db *DB) ArchivePage(ctx context.Context, tags []string, origin feed.Origin, n int) ([]feed.Article, error) {
@@ -85,8 +80,8 @@ func (db *DB) ArchivePage(ctx context.Context, tags []string, origin feed.Origin
 		return nil, fmt.Errorf("archive page %d: %w", n, feed.ErrNotFound)
 	}
 	from, where, seq, args := archiveFilter(tags, origin)
-	lo := int64(n-1)*ArchiveSpan + 1
-	args = append(args, lo, lo+ArchiveSpan-1)
+	first, last := feed.ArchiveRange(n)
+	args = append(args, first, last)
 	rows, err := db.read.QueryContext(ctx, "SELECT "+articleColumns+" FROM "+from+" WHERE "+where+
 		" AND "+seq+" BETWEEN ? AND ? ORDER BY "+seq+" DESC", args...)
 	if err != nil {

@@ -2,15 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/micros"
+	"herald/store/internal/upsert"
 )
 
 const articleColumns = `a.seq, a.id, a.guid, a.slug, a.title, a.summary, a.content, a.authors,
@@ -81,7 +80,7 @@ func scanArticlesWith(ctx context.Context, q queryer, rows *sql.Rows, extra func
 		if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
 			return nil, fmt.Errorf("article %s: authors: %w", a.ID, err)
 		}
-		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(updated), feed.Origin(origin)
+		a.Published, a.Updated, a.Origin = micros.Time(published), micros.Time(updated), feed.Origin(origin)
 		if prov.Valid {
 			a.Provenance = new(feed.Provenance)
 			if err := json.Unmarshal([]byte(prov.String), a.Provenance); err != nil {
@@ -307,16 +306,15 @@ type tagRef struct {
 }
 
 func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Change, error) {
-	hash := contentHash(a)
+	hash := a.ContentHash()
 	var (
 		seq                int64
-		guid, slug         string
+		old                upsert.Stored
 		updated, published int64
 		version            int64
-		oldHash            []byte
 	)
 	err := w.queryRow(ctx, `SELECT seq, guid, slug, updated, published, version, content_hash FROM articles WHERE id = ?`, a.ID).
-		Scan(&seq, &guid, &slug, &updated, &published, &version, &oldHash)
+		Scan(&seq, &old.GUID, &old.Slug, &updated, &published, &version, &old.Hash)
 	exists := err == nil
 	if err != nil && err != sql.ErrNoRows {
 		return "", err
@@ -331,15 +329,7 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 	switch {
 	case !exists:
 		change = feed.Created
-		// The date is the article's creation here, so an id reused after
-		// a deletion still gets a GUID of its own.
-		a.GUID = feed.Site{Authority: w.db.site.Authority, Created: w.now}.TagURI("article:" + a.ID)
-		if a.Slug == "" {
-			a.Slug = feed.ArticleSlug(a.Title)
-		}
-		if a.Updated.IsZero() || a.Updated.Before(a.Published) {
-			a.Updated = a.Published
-		}
+		a.GUID, a.Slug, a.Updated = upsert.New(a, w.db.site.Authority, w.now)
 		// The change is logged first so that the row is written once, with
 		// its place in the polling order.
 		rev, err := w.insertChange(ctx, a.ID, a.GUID, feed.Created, 1, hash)
@@ -350,8 +340,8 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 			published, updated, created, url, language, origin, provenance, content_hash, rev, changed)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.GUID, a.Slug, a.Title, a.Summary, a.Content, string(authors),
-			toMicros(a.Published), toMicros(a.Updated), toMicros(w.now), a.URL, a.Language, string(a.Origin), prov, hash,
-			rev, toMicros(w.now))
+			micros.Of(a.Published), micros.Of(a.Updated), micros.Of(w.now), a.URL, a.Language, string(a.Origin), prov, hash,
+			rev, micros.Of(w.now))
 		if err != nil {
 			return "", err
 		}
@@ -370,30 +360,18 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		}
 	default:
 		delete(w.created, seq) // stored earlier in this write: its tags are there now
-		a.GUID = guid
-		if a.Slug == "" {
-			a.Slug = slug
-		}
-		if string(oldHash) == string(hash) && a.Slug == slug {
-			a.Updated = fromMicros(updated)
+		old.Updated = micros.Time(updated)
+		var edited bool
+		if change, edited = upsert.Revise(a, old, hash, w.now); change == feed.Unchanged {
 			break
-		}
-		change = feed.Updated
-		edited := string(oldHash) != string(hash)
-		if !edited {
-			a.Updated = fromMicros(updated) // only the slug moved
-		} else if !a.Updated.After(fromMicros(updated)) {
-			a.Updated = w.now
 		}
 		if edited {
 			if err := w.keepVersion(ctx, seq); err != nil {
 				return "", err
 			}
-		}
-		if edited {
 			version++
 		}
-		rev, err := w.insertChange(ctx, a.ID, guid, feed.Updated, version, hash)
+		rev, err := w.insertChange(ctx, a.ID, a.GUID, feed.Updated, version, hash)
 		if err != nil {
 			return "", err
 		}
@@ -401,8 +379,8 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 			published = ?, updated = ?, url = ?, language = ?, origin = ?, provenance = ?, content_hash = ?,
 			version = ?, rev = ?, changed = ?
 			WHERE seq = ?`,
-			a.Slug, a.Title, a.Summary, a.Content, string(authors), toMicros(a.Published), toMicros(a.Updated),
-			a.URL, a.Language, string(a.Origin), prov, hash, version, rev, toMicros(w.now), seq)
+			a.Slug, a.Title, a.Summary, a.Content, string(authors), micros.Of(a.Published), micros.Of(a.Updated),
+			a.URL, a.Language, string(a.Origin), prov, hash, version, rev, micros.Of(w.now), seq)
 		if err != nil {
 			return "", err
 		}
@@ -413,7 +391,7 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 			}
 		}
 	}
-	tagsChanged, err := w.setTags(ctx, seq, a, exists && toMicros(a.Published) != published)
+	tagsChanged, err := w.setTags(ctx, seq, a, exists && micros.Of(a.Published) != published)
 	if err != nil {
 		return "", err
 	}
@@ -424,37 +402,14 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 }
 
 // setTags makes the stored tags of the article at seq equal to a.Tags
-// (resolving aliases and creating missing tags, and rewriting a.Tags with the
-// resolved slugs). It rewrites the rows when they differ or when force is
-// set (the published time they copy has moved).
+// (see upsert.Tags: resolving aliases and creating missing tags, and
+// rewriting a.Tags as stored). It rewrites the rows when they differ or
+// when force is set (the published time they copy has moved).
 func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article, force bool) (bool, error) {
-	want := make(map[int64]feed.ArticleTag, len(a.Tags))
-	for _, t := range a.Tags {
-		id, slug, err := w.tagID(ctx, t.Slug)
-		if err != nil {
-			return false, fmt.Errorf("tag %s: %w", t.Slug, err)
-		}
-		t.Slug = slug
-		if prev, ok := want[id]; ok && prev.Rule == "" {
-			continue // a hand tag wins over a rule giving the same tag
-		}
-		want[id] = t
+	want, err := upsert.Tags(a, func(slug string) (int64, string, error) { return w.tagID(ctx, slug) })
+	if err != nil {
+		return false, err
 	}
-	a.Tags = a.Tags[:0]
-	for _, t := range want {
-		a.Tags = append(a.Tags, t)
-	}
-	slices.SortFunc(a.Tags, func(x, y feed.ArticleTag) int {
-		if (x.Rule == "") != (y.Rule == "") {
-			if x.Rule == "" {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(x.Slug, y.Slug)
-	})
-
-	have := map[int64]string{}
 	if w.created[seq] {
 		// A new article has no tags to read or delete.
 		if err := w.insertTags(ctx, seq, a, want); err != nil {
@@ -466,6 +421,7 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 	if err != nil {
 		return false, err
 	}
+	have := map[int64]string{}
 	for rows.Next() {
 		var (
 			id            int64
@@ -475,18 +431,13 @@ func (w *articleWriter) setTags(ctx context.Context, seq int64, a *feed.Article,
 			rows.Close()
 			return false, err
 		}
-		have[id] = rule + "\x00" + matched
+		have[id] = rule + "\x00" + matched // upsert.Key, from the JSON as stored
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
-	same := len(have) == len(want)
-	for id, t := range want {
-		if have[id] != t.Rule+"\x00"+matchedJSON(t).String {
-			same = false
-		}
-	}
+	same := upsert.Same(have, want)
 	if same && !force {
 		return false, nil
 	}
@@ -510,7 +461,7 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 	for id, t := range tags {
 		rule := sql.NullString{String: t.Rule, Valid: t.Rule != ""}
 		_, err := w.exec(ctx, `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched) VALUES (?, ?, ?, ?, ?)`,
-			id, seq, toMicros(a.Published), rule, matchedJSON(t))
+			id, seq, micros.Of(a.Published), rule, matchedJSON(t))
 		if err != nil {
 			return err
 		}
@@ -518,12 +469,12 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 	return nil
 }
 
+// matchedJSON is the matched column of t: NULL for a hand tag.
 func matchedJSON(t feed.ArticleTag) sql.NullString {
 	if t.Rule == "" {
 		return sql.NullString{}
 	}
-	b, _ := json.Marshal(nonNil(t.Matched))
-	return sql.NullString{String: string(b), Valid: true}
+	return sql.NullString{String: upsert.MatchedJSON(t.Matched), Valid: true}
 }
 
 // tagID resolves a slug, or a renamed tag's old slug, to the tag's id and
@@ -539,7 +490,7 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 	switch {
 	case err == sql.ErrNoRows:
 		ref.slug = slug
-		ref.id, err = w.db.createTag(ctx, w.tx, feed.Tag{Slug: slug, Name: nameFromSlug(slug)})
+		ref.id, err = w.db.createTag(ctx, w.tx, feed.Tag{Slug: slug, Name: feed.TagName(slug)})
 		if err != nil {
 			return 0, "", err
 		}
@@ -561,30 +512,6 @@ func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 		}
 		return bump(ctx, tx)
 	})
-}
-
-// contentHash digests the fields whose change makes an article "updated".
-// Tags are compared separately: a new tag is not a new version of the text.
-func contentHash(a *feed.Article) []byte {
-	var prov *feed.Provenance
-	if a.Provenance != nil {
-		p := *a.Provenance
-		p.FeedUpdated = time.Time{} // moves with every fetch of the source feed
-		prov = &p
-	}
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	enc.Encode([]any{a.Title, a.Summary, a.Content, a.Authors, a.Published.UTC().UnixMicro(),
-		a.URL, a.Language, a.Origin, prov})
-	return h.Sum(nil)
-}
-
-func nameFromSlug(slug string) string {
-	words := strings.Split(slug, "-")
-	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
-	}
-	return strings.Join(words, " ")
 }
 
 func nonNil[T any](s []T) []T {

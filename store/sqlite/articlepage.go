@@ -22,13 +22,13 @@ import (
 // walk miss it or see it twice. OrderRank pages are consistent while the
 // index does not change; any write moves scores a little, so a walk over a
 // changing archive should search in OrderChanged. A query that matches more
-// than rankWindow articles is ranked among the rankWindow most recently
-// stored of them.
+// than listing.RankWindow (20,000) articles is ranked among the 20,000 most
+// recently stored of them.
 //
 // Errors: a *feed.ValidationError for a query that does not parse (field
 // "q"), a cursor from another listing (field "cursor") or a bad order.
 func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.ArticlePage, error) {
-	l, err := newListing(f)
+	l, err := newSelection(f)
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
@@ -41,38 +41,20 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	page := &feed.ArticlePage{NextCursor: f.Cursor}
-	if len(keys) > l.limit {
-		keys, page.More = keys[:l.limit], true
-	}
-	if len(keys) == 0 {
-		return page, nil
-	}
-	seqs := make([]int64, len(keys))
-	for i, k := range keys {
-		seqs[i] = k.seq
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq IN (SELECT value FROM json_each(?))", int64sJSON(seqs))
-	if err != nil {
-		return nil, fmt.Errorf("articles: %w", err)
-	}
-	var got []int64
-	arts, err := scanArticlesWith(ctx, tx, rows, func() []any {
-		got = append(got, 0)
-		return []any{&got[len(got)-1]}
+	page, err := l.Page(keys, func(seqs []int64) ([]feed.Article, []int64, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq IN (SELECT value FROM json_each(?))", int64sJSON(seqs))
+		if err != nil {
+			return nil, nil, err
+		}
+		var got []int64
+		arts, err := scanArticlesWith(ctx, tx, rows, func() []any {
+			got = append(got, 0)
+			return []any{&got[len(got)-1]}
+		})
+		return arts, got, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	at := make(map[int64]int, len(got))
-	for i, seq := range got {
-		at[seq] = i
-	}
-	for _, k := range keys {
-		if i, ok := at[k.seq]; ok {
-			page.Articles = append(page.Articles, arts[i])
-		}
-	}
-	page.NextCursor = l.encodeCursor(keys[len(keys)-1])
 	return page, nil
 }

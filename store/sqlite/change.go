@@ -3,16 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/listing"
+	"herald/store/internal/micros"
 )
 
 // The article writer calls the methods below inside the transaction of each
@@ -30,7 +30,7 @@ func (w *articleWriter) logChange(ctx context.Context, seq int64, c feed.Change)
 		// a write stores an article's content once, before its tags.
 		return nil
 	}
-	now := toMicros(w.now)
+	now := micros.Of(w.now)
 	res, err := w.exec(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash)
 		SELECT id, guid, ?, ?, version, content_hash FROM articles WHERE seq = ?`, string(c), now, seq)
 	if err != nil {
@@ -50,7 +50,7 @@ func (w *articleWriter) logChange(ctx context.Context, seq int64, c feed.Change)
 // the article's rev. The caller writes the article and calls noteLogged.
 func (w *articleWriter) insertChange(ctx context.Context, id, guid string, c feed.Change, version int64, hash []byte) (int64, error) {
 	res, err := w.exec(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, guid, string(c), toMicros(w.now), version, hash)
+		id, guid, string(c), micros.Of(w.now), version, hash)
 	if err != nil {
 		return 0, err
 	}
@@ -88,7 +88,7 @@ func (w *articleWriter) keepVersion(ctx context.Context, seq int64) error {
 		SELECT seq, version, title, summary, content, authors, published, updated, url, language, origin,
 			provenance, content_hash,
 			COALESCE((SELECT MAX(v.replaced) FROM article_versions v WHERE v.article_seq = a.seq), a.created), ?
-		FROM articles a WHERE seq = ?`, toMicros(w.now), seq)
+		FROM articles a WHERE seq = ?`, micros.Of(w.now), seq)
 	return err
 }
 
@@ -106,7 +106,7 @@ func deleteArticle(ctx context.Context, tx *sql.Tx, id string, now time.Time) er
 	if err != nil {
 		return err
 	}
-	at := toMicros(now)
+	at := micros.Of(now)
 	_, err = tx.ExecContext(ctx, `INSERT INTO tombstones (guid, article_id, origin, tags, deleted)
 		VALUES (?, ?, ?, (SELECT json_group_array(tag_id) FROM article_tags WHERE article_seq = ?), ?)
 		ON CONFLICT (guid) DO UPDATE SET article_id = excluded.article_id, origin = excluded.origin,
@@ -129,60 +129,42 @@ func deleteArticle(ctx context.Context, tx *sql.Tx, id string, now time.Time) er
 // Changes returns a page of the change log: creates, updates (of content,
 // slug or tags) and deletes of articles, in the order they were committed,
 // after the position cursor names ("" for the beginning). limit is capped
-// like a listing's. Changes to tags themselves (a rename, a deletion) are
-// not logged per article.
+// like a listing's. A tag's rename or deletion changes how its articles
+// look, and logs an update of each.
 //
 // Errors: a *feed.ValidationError (field "cursor") for a cursor that
 // Changes did not give out; feed.ErrGone for one whose next entries were
 // pruned (see PruneChanges).
 func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error) {
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
-	var after int64
-	if cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		s, ok := strings.CutPrefix(string(raw), "c1|")
-		if err == nil && ok {
-			after, err = strconv.ParseInt(s, 10, 64)
-		}
-		if err != nil || !ok || after < 0 {
-			return nil, fmt.Errorf("changes: %w", feed.Invalid("cursor", "is not a cursor of the change log"))
-		}
+	c, err := listing.NewChanges(cursor, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, change, article_id, guid, at, COALESCE(version, 0), content_hash
-		FROM changes WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
+		FROM changes WHERE id > ? ORDER BY id LIMIT ?`, c.After, c.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
 	defer rows.Close()
-	page := &feed.ChangePage{NextCursor: cursor}
+	var entries []feed.ArticleChange
 	for rows.Next() {
 		var (
-			c    feed.ArticleChange
+			e    feed.ArticleChange
 			at   int64
 			hash []byte
 		)
-		if err := rows.Scan(&c.Seq, &c.Change, &c.ArticleID, &c.GUID, &at, &c.Version, &hash); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Change, &e.ArticleID, &e.GUID, &at, &e.Version, &hash); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
 		}
-		c.At, c.ContentHash = fromMicros(at), hex.EncodeToString(hash)
-		page.Changes = append(page.Changes, c)
+		e.At, e.ContentHash = micros.Time(at), hex.EncodeToString(hash)
+		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("changes: %w", err)
 	}
-	if len(page.Changes) > limit {
-		page.Changes, page.More = page.Changes[:limit], true
-	}
-	if after > 0 && len(page.Changes) > 0 && page.Changes[0].Seq > after+1 {
-		if err := db.checkCursorKept(ctx, after); err != nil {
-			return nil, fmt.Errorf("changes: %w", err)
-		}
-	}
-	if n := len(page.Changes); n > 0 {
-		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("c1|" + strconv.FormatInt(page.Changes[n-1].Seq, 10)))
+	page, err := c.Page(entries, func() (int64, bool, error) { return db.oldestChange(ctx) })
+	if err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
 	}
 	return page, nil
 }
@@ -190,14 +172,10 @@ func (db *DB) Changes(ctx context.Context, cursor string, limit int) (*feed.Chan
 // Tombstones returns the tombstones f selects, the latest deleted first.
 // Tags match by the tags' current slugs.
 func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.Tombstone, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
+	limit := listing.Limit(f.Limit)
 	var (
 		where = []string{"t.deleted >= ?"}
-		args  = []any{toMicros(f.Since)}
+		args  = []any{micros.Of(f.Since)}
 	)
 	for _, slug := range f.Tags {
 		where = append(where, "EXISTS (SELECT 1 FROM json_each(t.tags) j WHERE j.value = (SELECT id FROM tags WHERE slug = ?))")
@@ -225,7 +203,7 @@ func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.To
 		if err := rows.Scan(&t.GUID, &t.ArticleID, &t.Origin, &deleted, &tags); err != nil {
 			return nil, fmt.Errorf("tombstones: %w", err)
 		}
-		t.Deleted = fromMicros(deleted)
+		t.Deleted = micros.Time(deleted)
 		if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
 			return nil, fmt.Errorf("tombstone %s: tags: %w", t.GUID, err)
 		}
@@ -245,10 +223,7 @@ func (db *DB) Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.To
 //
 // Errors: feed.ErrNotFound when there is no such article.
 func (db *DB) ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error) {
-	if limit <= 0 {
-		limit = feed.DefaultLimit
-	}
-	limit = min(limit, feed.MaxLimit)
+	limit = listing.Limit(limit)
 	tx, err := db.read.BeginTx(ctx, nil) // one snapshot for the article and its history
 	if err != nil {
 		return nil, fmt.Errorf("versions of article %s: %w", id, err)
@@ -284,8 +259,8 @@ func (db *DB) ArticleVersions(ctx context.Context, id string, limit int) ([]feed
 			return nil, fmt.Errorf("versions of article %s: %w", id, err)
 		}
 		v.Current = len(out) == 0
-		v.ContentHash, v.Saved, v.Replaced = hex.EncodeToString(hash), fromMicros(saved), fromMicros(replaced)
-		a.Published, a.Updated, a.Origin = fromMicros(published), fromMicros(upd), feed.Origin(origin)
+		v.ContentHash, v.Saved, v.Replaced = hex.EncodeToString(hash), micros.Time(saved), micros.Time(replaced)
+		a.Published, a.Updated, a.Origin = micros.Time(published), micros.Time(upd), feed.Origin(origin)
 		if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
 			return nil, fmt.Errorf("article %s version %d: authors: %w", id, v.Version, err)
 		}

@@ -1,16 +1,16 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // ClaimDueSources claims, for owner until now+lease, up to limit (<= 0: no
@@ -24,13 +24,13 @@ import (
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, lease time.Duration, limit, perHost int) ([]feed.Source, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return nil, fmt.Errorf("claim due sources: %w", err)
 	}
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	at, until := toMicros(now), toMicros(now.Add(lease))
+	at, until := micros.Of(now), micros.Of(now.Add(lease))
 	// due: the claimable sources; with a bound per host, each numbered
 	// within its host after the claims that host holds already.
 	due := `SELECT s.id, s.next_fetch, 0 AS place FROM sources s
@@ -68,12 +68,7 @@ func (db *DB) ClaimDueSources(ctx context.Context, owner string, now time.Time, 
 	if err != nil {
 		return nil, fmt.Errorf("claim due sources: %w", err)
 	}
-	slices.SortFunc(out, func(a, b feed.Source) int {
-		if c := a.NextFetch.Compare(b.NextFetch); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	claim.SortSources(out)
 	return out, nil
 }
 
@@ -97,39 +92,17 @@ func (db *DB) ReleaseSources(ctx context.Context, owner string) error {
 //
 // Errors: a *feed.ValidationError for an empty host.
 func (db *DB) HoldHost(ctx context.Context, host string, until time.Time) error {
-	if host == "" {
-		return fmt.Errorf("hold host: %w", feed.Invalid("host", "is required"))
+	host, err := claim.Host(host)
+	if err != nil {
+		return fmt.Errorf("hold host: %w", err)
 	}
-	host = asciiLower(host)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO host_holds (host, until) VALUES (?, ?)
-			ON CONFLICT (host) DO UPDATE SET until = max(until, excluded.until)`, host, toMicros(until))
+			ON CONFLICT (host) DO UPDATE SET until = max(until, excluded.until)`, host, micros.Of(until))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("hold host %s: %w", host, err)
 	}
 	return nil
-}
-
-// checkClaim checks the owner and lease of a claim.
-func checkClaim(owner string, lease time.Duration) error {
-	v := &feed.ValidationError{}
-	if owner == "" {
-		v.Add("owner", "is required")
-	}
-	if lease <= 0 {
-		v.Add("lease", "must be positive")
-	}
-	return v.Err()
-}
-
-// asciiLower lower-cases the ASCII letters of s, as SQLite's lower() does.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }

@@ -7,42 +7,20 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
-	"strings"
 
 	"herald/feed"
 	"herald/store/internal/dump"
+	"herald/store/internal/micros"
 )
-
-// copyTables names the table that holds each kind of record.
-var copyTables = map[string]string{
-	dump.KindSite: "site", dump.KindTags: "tags", dump.KindTagAliases: "tag_aliases", dump.KindSources: "sources",
-	dump.KindArticles: "articles", dump.KindArticleTags: "article_tags", dump.KindVersions: "article_versions",
-	dump.KindChanges: "changes", dump.KindTombstones: "tombstones", dump.KindTokens: "tokens",
-	dump.KindSubscribers: "subscribers", dump.KindSubscriptions: "subscriptions", dump.KindDeliveries: "deliveries",
-}
-
-// errExportStopped ends an export whose consumer stopped asking for records.
-var errExportStopped = errors.New("stop")
 
 // Export returns every record of the database, read in one snapshot (a
 // read transaction: writers go on meanwhile), in the order of dump.Kinds,
 // each kind by its key. The first is the *dump.Site, with the counts of the
 // rest. An error ends the sequence.
 func (db *DB) Export(ctx context.Context) iter.Seq2[dump.Record, error] {
-	return func(yield func(dump.Record, error) bool) {
-		err := db.export(ctx, func(r dump.Record) error {
-			if !yield(r, nil) {
-				return errExportStopped
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errExportStopped) {
-			yield(nil, fmt.Errorf("export: %w", err))
-		}
-	}
+	return dump.Stream(func(emit func(dump.Record) error) error { return db.export(ctx, emit) })
 }
 
 func (db *DB) export(ctx context.Context, emit func(dump.Record) error) error {
@@ -279,23 +257,7 @@ func (db *DB) Counts(ctx context.Context) (map[string]int64, error) {
 }
 
 func countRecords(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
-	var sel []string
-	for _, k := range dump.Kinds {
-		sel = append(sel, "(SELECT COUNT(*) FROM "+copyTables[k]+")")
-	}
-	n := make([]int64, len(dump.Kinds))
-	dest := make([]any, len(n))
-	for i := range n {
-		dest[i] = &n[i]
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")).Scan(dest...); err != nil {
-		return nil, fmt.Errorf("count records: %w", err)
-	}
-	out := make(map[string]int64, len(n))
-	for i, k := range dump.Kinds {
-		out[k] = n[i]
-	}
-	return out, nil
+	return dump.Count(func(query string, dest ...any) error { return tx.QueryRowContext(ctx, query).Scan(dest...) })
 }
 
 // Import stores records, as an Export of this engine or another gives them,
@@ -313,47 +275,18 @@ func countRecords(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
 func (db *DB) Import(ctx context.Context, records iter.Seq2[dump.Record, error]) error {
 	var site *dump.Site
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		have, err := countRecords(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := dump.NotEmpty(have); err != nil {
-			return err
-		}
 		im := &importer{tx: tx, stmts: map[string]*sql.Stmt{}}
 		defer im.close()
-		for r, err := range records {
-			if err != nil {
-				return err
-			}
-			if site == nil {
-				s, ok := r.(*dump.Site)
-				if !ok {
-					return fmt.Errorf("the records begin with %s, not the site", r.Kind())
-				}
-				site = s
-				continue
-			}
-			if err := im.write(ctx, r); err != nil {
-				return fmt.Errorf("%s: %w", r.Kind(), err)
-			}
-		}
-		if site == nil {
-			return errors.New("no records, not even the site")
-		}
-		if err := finishImport(ctx, tx, site); err != nil {
-			return err
-		}
-		got, err := countRecords(ctx, tx)
-		if err != nil {
-			return err
-		}
-		return dump.CheckCounts(site.Counts, got)
+		var err error
+		site, err = dump.Import(records, func() (map[string]int64, error) { return countRecords(ctx, tx) },
+			func(r dump.Record) error { return im.write(ctx, r) },
+			func(site *dump.Site) error { return finishImport(ctx, tx, site) })
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	db.site = feed.Site{Authority: site.Authority, Created: fromMicros(site.Created)}
+	db.site = feed.Site{Authority: site.Authority, Created: micros.Time(site.Created)}
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 //go:embed migrations/*.sql
@@ -128,7 +129,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if fresh {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO site (id, authority, created) VALUES (1, ?, ?)`,
-				db.opt.Authority, toMicros(db.now()))
+				db.opt.Authority, micros.Of(db.now()))
 			if err != nil {
 				return err
 			}
@@ -148,7 +149,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read site identity: %w", err)
 	}
-	db.site.Created = fromMicros(created)
+	db.site.Created = micros.Time(created)
 	return nil
 }
 
@@ -192,21 +193,6 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 }
 
 func (db *DB) now() time.Time { return db.opt.Now().UTC() }
-
-// Times are stored as microseconds since the epoch, UTC.
-func toMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
 
 // isUnique reports whether err is a violation of a UNIQUE or PRIMARY KEY
 // constraint, judged by SQLite's extended result code.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // EnqueueHubRequest stores r (its ID and Created are set) to be verified
@@ -39,7 +41,7 @@ func (db *DB) EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int
 			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO hub_requests (mode, topic, callback, secret, lease, created)
-			VALUES (?, ?, ?, ?, ?, ?)`, r.Mode, r.Topic, r.Callback, r.Secret, int64(r.Lease/time.Second), toMicros(created))
+			VALUES (?, ?, ?, ?, ?, ?)`, r.Mode, r.Topic, r.Callback, r.Secret, int64(r.Lease/time.Second), micros.Of(created))
 		if err != nil {
 			return err
 		}
@@ -59,7 +61,7 @@ func (db *DB) EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]feed.HubRequest, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return nil, fmt.Errorf("claim hub requests: %w", err)
 	}
 	if limit <= 0 {
@@ -70,7 +72,7 @@ func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time,
 		rows, err := tx.QueryContext(ctx, `UPDATE hub_requests SET claim_owner = ?, claimed_until = ?
 			WHERE id IN (SELECT id FROM hub_requests WHERE claimed_until <= ? ORDER BY id LIMIT ?)
 			RETURNING id, mode, topic, callback, secret, lease, created`,
-			owner, toMicros(now.Add(lease)), toMicros(now), limit)
+			owner, micros.Of(now.Add(lease)), micros.Of(now), limit)
 		if err != nil {
 			return err
 		}
@@ -83,7 +85,7 @@ func (db *DB) ClaimHubRequests(ctx context.Context, owner string, now time.Time,
 			if err := rows.Scan(&r.ID, &r.Mode, &r.Topic, &r.Callback, &r.Secret, &lease, &created); err != nil {
 				return err
 			}
-			r.Lease, r.Created = time.Duration(lease)*time.Second, fromMicros(created)
+			r.Lease, r.Created = time.Duration(lease)*time.Second, micros.Time(created)
 			out = append(out, r)
 		}
 		return rows.Err()
@@ -134,15 +136,15 @@ func (db *DB) PendingHubRequests(ctx context.Context) (int, error) {
 // Errors: a *feed.ValidationError for an empty owner or a lease that is not
 // positive.
 func (db *DB) ClaimDelivery(ctx context.Context, id int64, etag, owner string, now time.Time, lease time.Duration) (bool, error) {
-	if err := checkClaim(owner, lease); err != nil {
+	if err := claim.Check(owner, lease); err != nil {
 		return false, fmt.Errorf("claim delivery to subscription %d: %w", id, err)
 	}
-	at := toMicros(now)
+	at := micros.Of(now)
 	var claimed bool
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET claim_owner = ?, claimed_until = ?
 			WHERE id = ? AND claimed_until <= ? AND expires > ? AND delivered_etag != ? AND next_attempt <= ?`,
-			owner, toMicros(now.Add(lease)), id, at, at, etag, at)
+			owner, micros.Of(now.Add(lease)), id, at, at, etag, at)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
 
 // AcquireLease takes or renews the lease called name for owner until
@@ -16,7 +17,7 @@ import (
 // Errors: a *feed.ValidationError for an empty name or owner or a ttl that
 // is not positive.
 func (db *DB) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
-	if err := checkLease(name, owner, ttl); err != nil {
+	if err := claim.CheckLease(name, owner, ttl); err != nil {
 		return false, fmt.Errorf("acquire lease %s: %w", name, err)
 	}
 	var held bool
@@ -24,7 +25,7 @@ func (db *DB) AcquireLease(ctx context.Context, name, owner string, now time.Tim
 		res, err := tx.ExecContext(ctx, `INSERT INTO leases (name, owner, expires) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
 			WHERE leases.owner = excluded.owner OR leases.expires <= ?`,
-			name, owner, toMicros(now.Add(ttl)), toMicros(now))
+			name, owner, micros.Of(now.Add(ttl)), micros.Of(now))
 		if err != nil {
 			return err
 		}
@@ -49,19 +50,4 @@ func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 		return fmt.Errorf("release lease %s: %w", name, err)
 	}
 	return nil
-}
-
-// checkLease checks the arguments of AcquireLease.
-func checkLease(name, owner string, ttl time.Duration) error {
-	v := &feed.ValidationError{}
-	if name == "" {
-		v.Add("name", "is required")
-	}
-	if owner == "" {
-		v.Add("owner", "is required")
-	}
-	if ttl <= 0 {
-		v.Add("ttl", "must be positive")
-	}
-	return v.Err()
 }

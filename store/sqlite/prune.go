@@ -9,10 +9,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"herald/store/internal/micros"
 	"math"
 	"time"
-
-	"herald/feed"
 )
 
 // PruneChanges removes entries of the change log made before before, the
@@ -33,7 +32,7 @@ func (db *DB) PruneChanges(ctx context.Context, before time.Time, limit int) (in
 		}
 		// The first entry to keep: the oldest made at or after before, or
 		// the newest.
-		err = tx.QueryRowContext(ctx, `SELECT id FROM changes WHERE at >= ? ORDER BY id LIMIT 1`, toMicros(before)).Scan(&keep)
+		err = tx.QueryRowContext(ctx, `SELECT id FROM changes WHERE at >= ? ORDER BY id LIMIT 1`, micros.Of(before)).Scan(&keep)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -61,7 +60,7 @@ func (db *DB) PruneTombstones(ctx context.Context, before time.Time, limit int) 
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE guid IN (
-			SELECT guid FROM tombstones WHERE deleted < ? ORDER BY deleted LIMIT ?)`, toMicros(before), bound(limit))
+			SELECT guid FROM tombstones WHERE deleted < ? ORDER BY deleted LIMIT ?)`, micros.Of(before), bound(limit))
 		if err != nil {
 			return err
 		}
@@ -90,7 +89,7 @@ func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit i
 				FROM article_versions) c
 			JOIN article_versions v ON v.id = c.id
 			WHERE c.n > ? AND v.replaced < ?
-			LIMIT ?)`, max(keep, 1), toMicros(before), bound(limit))
+			LIMIT ?)`, max(keep, 1), micros.Of(before), bound(limit))
 		if err != nil {
 			return err
 		}
@@ -111,24 +110,14 @@ func bound(limit int) int64 {
 	return int64(limit)
 }
 
-// checkCursorKept returns feed.ErrGone when entries of the change log after
-// the entry after have been pruned. Ids are handed out one after another
-// (AUTOINCREMENT; a rolled back write takes its ids back) and pruning
-// removes the oldest entries, so they have been when after is short of the
-// entry just before the oldest left. The caller reads its page first: the
-// oldest entry only moves on, so a page read before a check that passes was
-// whole.
-func (db *DB) checkCursorKept(ctx context.Context, after int64) error {
+// oldestChange returns the id of the oldest entry of the change log; ok is
+// false when the log is empty. Ids are handed out one after another
+// (AUTOINCREMENT; a rolled back write takes its ids back), as
+// listing.Changes.Page needs them to tell a pruned cursor.
+func (db *DB) oldestChange(ctx context.Context) (id int64, ok bool, err error) {
 	var oldest sql.NullInt64
 	if err := db.read.QueryRowContext(ctx, `SELECT MIN(id) FROM changes`).Scan(&oldest); err != nil {
-		return err
+		return 0, false, err
 	}
-	if oldest.Valid && after < oldest.Int64-1 {
-		return errCursorPruned
-	}
-	return nil
+	return oldest.Int64, oldest.Valid, nil
 }
-
-// errCursorPruned is the answer to a cursor of the change log whose next
-// entries were pruned.
-var errCursorPruned = fmt.Errorf("the change log after this cursor is %w: it was pruned; start the walk again without a cursor", feed.ErrGone)

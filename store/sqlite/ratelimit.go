@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"herald/feed"
+	"herald/store/internal/claim"
+	"herald/store/internal/micros"
 )
-
-// rateKept is how long the minutes of rate_use are kept.
-const rateKept = time.Hour
 
 // AddRateUse adds n (>= 0; 0 reads) requests of subscriber id to the minute
 // that starts at window (UTC, truncated to the minute) and returns that
@@ -20,15 +18,15 @@ const rateKept = time.Hour
 //
 // Errors: a *feed.ValidationError for a negative n.
 func (db *DB) AddRateUse(ctx context.Context, subscriberID int64, window time.Time, n int) (int, error) {
-	if n < 0 {
-		return 0, fmt.Errorf("count requests of subscriber %d: %w", subscriberID, feed.Invalid("n", "must not be negative"))
+	minute, err := claim.RateMinute(window, n)
+	if err != nil {
+		return 0, fmt.Errorf("count requests of subscriber %d: %w", subscriberID, err)
 	}
-	minute := window.UTC().Truncate(time.Minute)
 	var total int
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO rate_use (subscriber_id, minute, requests) VALUES (?, ?, ?)
 			ON CONFLICT (subscriber_id, minute) DO UPDATE SET requests = requests + excluded.requests
-			RETURNING requests`, subscriberID, toMicros(minute), n).Scan(&total)
+			RETURNING requests`, subscriberID, micros.Of(minute), n).Scan(&total)
 		if err != nil {
 			return err
 		}
@@ -36,7 +34,7 @@ func (db *DB) AddRateUse(ctx context.Context, subscriberID int64, window time.Ti
 			return nil
 		}
 		// The row is new: once a minute per subscriber at most.
-		_, err = tx.ExecContext(ctx, `DELETE FROM rate_use WHERE minute < ?`, toMicros(minute.Add(-rateKept)))
+		_, err = tx.ExecContext(ctx, `DELETE FROM rate_use WHERE minute < ?`, micros.Of(minute.Add(-claim.RateKept)))
 		return err
 	})
 	if err != nil {

@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/micros"
+	"herald/store/internal/poll"
 )
 
 const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_categories, s.etag, s.last_modified,
@@ -30,20 +31,13 @@ func (db *DB) CreateSource(ctx context.Context, s feed.Source) (*feed.Source, er
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("create source %s: %w", s.URL, err)
 	}
-	out := feed.Source{
-		URL:           s.URL,
-		Name:          s.Name,
-		Tags:          uniqueTags(s.Tags),
-		Every:         s.Every.Truncate(time.Second),
-		Enabled:       s.Enabled,
-		UseCategories: s.UseCategories,
-		Created:       db.now(),
-	}
+	out := s.Settings()
+	out.Created = db.now()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO sources (url, name, tags, every, enabled, use_categories, created)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			out.URL, out.Name, tagsJSON(out.Tags), int64(out.Every/time.Second), out.Enabled, out.UseCategories,
-			toMicros(out.Created))
+			micros.Of(out.Created))
 		if isUnique(err) {
 			return fmt.Errorf("another source has this URL: %w", feed.ErrConflict)
 		}
@@ -91,7 +85,7 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]feed.
 		limit = math.MaxInt32
 	}
 	rows, err := db.read.QueryContext(ctx, "SELECT "+sourceColumns+` FROM sources s
-		WHERE s.enabled AND s.next_fetch <= ? ORDER BY s.next_fetch, s.id LIMIT ?`, toMicros(now), limit)
+		WHERE s.enabled AND s.next_fetch <= ? ORDER BY s.next_fetch, s.id LIMIT ?`, micros.Of(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due sources: %w", err)
 	}
@@ -125,33 +119,15 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 		if err != nil {
 			return err
 		}
-		s := *old
-		s.Tags = slices.Clone(old.Tags)
-		if err := update(&s); err != nil {
+		s, err := old.Edit(update)
+		if err != nil {
 			return err
 		}
-		if err := s.Validate(); err != nil {
-			return err
-		}
-		s.ID, s.Tags, s.Every = old.ID, uniqueTags(s.Tags), s.Every.Truncate(time.Second)
-		if s.URL != old.URL {
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = "", "", "", 0
-			s.ConsecutiveErrors, s.NextFetch = 0, time.Time{}
-		} else {
-			// Only the fields a person sets are theirs to change.
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount = old.ETag, old.LastModified, old.PendingURL, old.PendingCount
-			s.ConsecutiveErrors, s.NextFetch = old.ConsecutiveErrors, old.NextFetch
-		}
-		if s.Enabled && !old.Enabled {
-			s.NextFetch = time.Time{}
-		}
-		s.LastAttempt, s.LastSuccess, s.LastStatus, s.LastError = old.LastAttempt, old.LastSuccess, old.LastStatus, old.LastError
-		s.Created, s.Items = old.Created, old.Items
 		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, name = ?, tags = ?, every = ?, enabled = ?,
 			use_categories = ?, etag = ?, last_modified = ?, pending_url = ?, pending_count = ?,
 			consecutive_errors = ?, next_fetch = ? WHERE id = ?`,
 			s.URL, s.Name, tagsJSON(s.Tags), int64(s.Every/time.Second), s.Enabled, s.UseCategories,
-			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, toMicros(s.NextFetch), id)
+			s.ETag, s.LastModified, s.PendingURL, s.PendingCount, s.ConsecutiveErrors, micros.Of(s.NextFetch), id)
 		if isUnique(err) {
 			return fmt.Errorf("another source has the URL %s: %w", s.URL, feed.ErrConflict)
 		}
@@ -164,7 +140,7 @@ func (db *DB) UpdateSource(ctx context.Context, id int64, update func(*feed.Sour
 				return err
 			}
 		}
-		out = &s
+		out = s
 		return nil
 	})
 	if err != nil {
@@ -229,46 +205,35 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 // It also ends any claim on the source (see ClaimDueSources), whoever holds
 // it.
 func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, arts []feed.Article) ([]feed.Change, error) {
-	for i := range arts {
-		a := &arts[i]
-		if err := a.Validate(); err != nil {
-			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID, err)
-		}
-		if a.Origin != feed.OriginExternal || a.Provenance.SourceID != s.ID {
-			return nil, fmt.Errorf("record poll of source %d: article %d (%s): %w", s.ID, i, a.ID,
-				feed.Invalid("provenance", "is not an external article of source %d", s.ID))
-		}
+	if err := poll.Check(&s, arts); err != nil {
+		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
 	}
 	changes := make([]feed.Change, len(arts))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var current string
 		err := tx.QueryRowContext(ctx, `SELECT url FROM sources WHERE id = ?`, s.ID).Scan(&current)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("removed during the poll: %w", feed.ErrNotFound)
+			return poll.ErrRemoved
 		}
 		if err != nil {
 			return err
 		}
-		if current != polledURL {
-			return fmt.Errorf("its URL changed to %s during the poll of %s: %w", current, polledURL, feed.ErrConflict)
+		if err := poll.CheckURL(current, polledURL); err != nil {
+			return err
 		}
-		url := s.URL
-		if url != polledURL {
-			var taken bool
-			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = ? AND id != ?)`, url, s.ID).Scan(&taken)
-			if err != nil {
+		var taken bool
+		if s.URL != polledURL {
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = ? AND id != ?)`, s.URL, s.ID).Scan(&taken); err != nil {
 				return err
 			}
-			if taken {
-				url, s.PendingURL, s.PendingCount = polledURL, "", 0
-			}
 		}
+		url, pendingURL, pendingCount := poll.Redirect(&s, polledURL, taken)
 		_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, enabled = enabled AND ?, etag = ?, last_modified = ?,
 			last_attempt = ?, last_success = ?, last_status = ?, consecutive_errors = ?, last_error = ?,
 			next_fetch = ?, pending_url = ?, pending_count = ?, hint = ?, claim_owner = '', claimed_until = 0
 			WHERE id = ?`,
-			url, s.Enabled, s.ETag, s.LastModified, toMicros(s.LastAttempt), toMicros(s.LastSuccess), s.LastStatus,
-			s.ConsecutiveErrors, s.LastError, toMicros(s.NextFetch), s.PendingURL, s.PendingCount,
+			url, s.Enabled, s.ETag, s.LastModified, micros.Of(s.LastAttempt), micros.Of(s.LastSuccess), s.LastStatus,
+			s.ConsecutiveErrors, s.LastError, micros.Of(s.NextFetch), pendingURL, pendingCount,
 			int64(s.Hint/time.Second), s.ID)
 		if err != nil {
 			return err
@@ -310,11 +275,7 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 // keepFirstDate gives a, when the feed did not date it (or dated it in the
 // future) and it is stored already, the published time it was stored with.
 func keepFirstDate(ctx context.Context, tx *sql.Tx, a *feed.Article) error {
-	given := a.Provenance.Published
-	if given.IsZero() {
-		given = a.Provenance.Updated
-	}
-	if !given.IsZero() && !given.After(a.Published) {
+	if !poll.Undated(a) {
 		return nil // the feed's own date
 	}
 	var published int64
@@ -325,10 +286,7 @@ func keepFirstDate(ctx context.Context, tx *sql.Tx, a *feed.Article) error {
 	case err != nil:
 		return err
 	}
-	a.Published = fromMicros(published)
-	if a.Updated.Before(a.Published) {
-		a.Updated = a.Published
-	}
+	poll.KeepDate(a, micros.Time(published))
 	return nil
 }
 
@@ -364,8 +322,8 @@ func scanSource(r rowScanner, withItems bool) (*feed.Source, error) {
 	}
 	s.Every = time.Duration(every) * time.Second
 	s.Hint = time.Duration(hint) * time.Second
-	s.LastAttempt, s.LastSuccess = fromMicros(lastAttempt), fromMicros(lastSuccess)
-	s.NextFetch, s.Created = fromMicros(nextFetch), fromMicros(created)
+	s.LastAttempt, s.LastSuccess = micros.Time(lastAttempt), micros.Time(lastSuccess)
+	s.NextFetch, s.Created = micros.Time(nextFetch), micros.Time(created)
 	return &s, nil
 }
 
@@ -380,17 +338,6 @@ func scanSources(rows *sql.Rows, withItems bool) ([]feed.Source, error) {
 		out = append(out, *s)
 	}
 	return out, rows.Err()
-}
-
-// uniqueTags returns tags without repeats, in their first order.
-func uniqueTags(tags []string) []string {
-	var out []string
-	for _, t := range tags {
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func tagsJSON(tags []string) string {

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 const subscriberColumns = `id, name, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
@@ -26,7 +27,7 @@ func scanSubscriber(row interface{ Scan(...any) error }) (*feed.Subscriber, erro
 		return nil, err
 	}
 	s.Plan = feed.Plan(plan)
-	s.Created, s.Revoked, s.Usage.LastSeen = fromMicros(created), fromMicros(revoked), fromMicros(seen)
+	s.Created, s.Revoked, s.Usage.LastSeen = micros.Time(created), micros.Time(revoked), micros.Time(seen)
 	if err := json.Unmarshal([]byte(tags), &s.Tags); err != nil {
 		return nil, fmt.Errorf("subscriber %s: tags: %w", s.Name, err)
 	}
@@ -47,7 +48,7 @@ func (db *DB) CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []b
 	tags, _ := json.Marshal(nonNil(s.Tags))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO subscribers (name, hash, plan, tags, rate, attribution, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, s.Name, hash, string(s.Plan), string(tags), s.RatePerMinute, s.Attribution, toMicros(s.Created))
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, s.Name, hash, string(s.Plan), string(tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created))
 		if isUnique(err) {
 			return fmt.Errorf("a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
 		}
@@ -126,7 +127,7 @@ func (db *DB) RotateSubscriber(ctx context.Context, name string, hash []byte) er
 // subscriber of that name.
 func (db *DB) RevokeSubscriber(ctx context.Context, name string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subscribers SET revoked = ? WHERE name = ? AND revoked IS NULL`, toMicros(db.now()), name)
+		res, err := tx.ExecContext(ctx, `UPDATE subscribers SET revoked = ? WHERE name = ? AND revoked IS NULL`, micros.Of(db.now()), name)
 		if err != nil {
 			return fmt.Errorf("revoke subscriber %s: %w", name, err)
 		}
@@ -163,7 +164,7 @@ func (db *DB) AddUsage(ctx context.Context, usage map[int64]feed.Usage) error {
 			b, _ := json.Marshal(busiest(agents, feed.MaxUserAgents))
 			_, err = tx.ExecContext(ctx, `UPDATE subscribers SET polls = polls + ?, not_modified = not_modified + ?,
 				last_seen = MAX(COALESCE(last_seen, 0), ?), user_agents = ? WHERE id = ?`,
-				u.Polls, u.NotModified, toMicros(u.LastSeen), string(b), id)
+				u.Polls, u.NotModified, micros.Of(u.LastSeen), string(b), id)
 			if err != nil {
 				return err
 			}

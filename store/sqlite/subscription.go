@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 const subscriptionColumns = `id, topic, callback, secret, lease, expires, created,
@@ -33,8 +34,8 @@ func (db *DB) UpsertSubscription(ctx context.Context, s feed.Subscription) (*fee
 			ON CONFLICT (topic, callback) DO UPDATE SET
 				secret = excluded.secret, lease = excluded.lease, expires = excluded.expires
 			RETURNING `+subscriptionColumns,
-			s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), toMicros(s.Expires), toMicros(db.now()),
-			s.DeliveredETag, s.Failures, toMicros(s.NextAttempt))
+			s.Topic, s.Callback, s.Secret, int64(s.Lease/time.Second), micros.Of(s.Expires), micros.Of(db.now()),
+			s.DeliveredETag, s.Failures, micros.Of(s.NextAttempt))
 		var err error
 		out, err = scanSubscription(row)
 		return err
@@ -77,7 +78,7 @@ func (db *DB) Subscriptions(ctx context.Context) ([]feed.Subscription, error) {
 // topic and then ID.
 func (db *DB) ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Subscription, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions
-		WHERE expires > ? ORDER BY topic, id`, toMicros(now))
+		WHERE expires > ? ORDER BY topic, id`, micros.Of(now))
 	if err != nil {
 		return nil, fmt.Errorf("active subscriptions: %w", err)
 	}
@@ -93,7 +94,7 @@ func (db *DB) ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Su
 func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE expires <= ?`, toMicros(now))
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE expires <= ?`, micros.Of(now))
 		if err != nil {
 			return err
 		}
@@ -115,7 +116,7 @@ func (db *DB) PruneSubscriptions(ctx context.Context, now time.Time) (int, error
 func (db *DB) RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE subscriptions SET delivered_etag = ?, failures = ?, next_attempt = ?,
-			claim_owner = '', claimed_until = 0 WHERE id = ?`, s.DeliveredETag, s.Failures, toMicros(s.NextAttempt), s.ID)
+			claim_owner = '', claimed_until = 0 WHERE id = ?`, s.DeliveredETag, s.Failures, micros.Of(s.NextAttempt), s.ID)
 		if err != nil {
 			return err
 		}
@@ -157,7 +158,7 @@ func (db *DB) LogDelivery(ctx context.Context, d feed.Delivery) error {
 func logDelivery(ctx context.Context, tx *sql.Tx, d feed.Delivery) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (subscription_id, time, kind, attempt, status, duration, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		d.SubscriptionID, toMicros(d.Time), string(d.Kind), d.Attempt, d.Status, d.Duration.Microseconds(), d.Error)
+		d.SubscriptionID, micros.Of(d.Time), string(d.Kind), d.Attempt, d.Status, d.Duration.Microseconds(), d.Error)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (db *DB) Deliveries(ctx context.Context, subscriptionID int64, limit int) (
 		if err := rows.Scan(&d.SubscriptionID, &when, &kind, &d.Attempt, &d.Status, &duration, &d.Error); err != nil {
 			return nil, fmt.Errorf("deliveries of subscription %d: %w", subscriptionID, err)
 		}
-		d.Time, d.Kind, d.Duration = fromMicros(when), feed.DeliveryKind(kind), time.Duration(duration)*time.Microsecond
+		d.Time, d.Kind, d.Duration = micros.Time(when), feed.DeliveryKind(kind), time.Duration(duration)*time.Microsecond
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -211,7 +212,7 @@ func scanSubscription(row interface{ Scan(...any) error }) (*feed.Subscription, 
 		return nil, err
 	}
 	s.Lease = time.Duration(lease) * time.Second
-	s.Expires, s.Created, s.NextAttempt = fromMicros(expires), fromMicros(created), fromMicros(nextAttempts)
+	s.Expires, s.Created, s.NextAttempt = micros.Time(expires), micros.Time(created), micros.Time(nextAttempts)
 	return &s, nil
 }
 

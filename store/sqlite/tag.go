@@ -4,10 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 
 	"herald/feed"
 	"herald/feed/rule"
+	"herald/store/internal/micros"
+	"herald/store/internal/upsert"
 )
 
 // Tags returns every tag, by slug, with the number of articles carrying it.
@@ -72,7 +73,7 @@ func (db *DB) createTag(ctx context.Context, tx *sql.Tx, t feed.Tag) (int64, err
 	if err := slugFree(ctx, tx, t.Slug, 0); err != nil {
 		return 0, err
 	}
-	now := toMicros(db.now())
+	now := micros.Of(db.now())
 	res, err := tx.ExecContext(ctx, `INSERT INTO tags (slug, name, description, rule, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
 		t.Slug, t.Name, t.Description, t.Rule, now, now)
 	if isUnique(err) {
@@ -119,18 +120,7 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 			return notFound(err, "tag "+slug)
 		}
 		old := t.Slug
-		if u.Slug != nil {
-			t.Slug = *u.Slug
-		}
-		if u.Name != nil {
-			t.Name = *u.Name
-		}
-		if u.Description != nil {
-			t.Description = *u.Description
-		}
-		if u.Rule != nil {
-			t.Rule = *u.Rule
-		}
+		u.Apply(&t)
 		if err := t.Validate(); err != nil {
 			return err
 		}
@@ -151,7 +141,7 @@ func (db *DB) UpdateTag(ctx context.Context, slug string, u feed.TagUpdate) (*fe
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE tags SET slug = ?, name = ?, description = ?, rule = ?, updated = ? WHERE id = ?`,
-			t.Slug, t.Name, t.Description, t.Rule, toMicros(db.now()), id)
+			t.Slug, t.Name, t.Description, t.Rule, micros.Of(db.now()), id)
 		if err != nil {
 			return err
 		}
@@ -190,7 +180,7 @@ func (db *DB) DeleteTag(ctx context.Context, slug string) error {
 // logTagged logs an update in the change log for every article carrying
 // the tag, in storing order, and moves each to the end of the polling order.
 func (db *DB) logTagged(ctx context.Context, tx *sql.Tx, tagID int64) error {
-	now := toMicros(db.now())
+	now := micros.Of(db.now())
 	_, err := tx.ExecContext(ctx, `INSERT INTO changes (article_id, guid, change, at, version, content_hash)
 		SELECT a.id, a.guid, 'updated', ?, a.version, a.content_hash
 		FROM article_tags t JOIN articles a ON a.seq = t.article_seq
@@ -257,27 +247,10 @@ func (db *DB) PreviewRetag(ctx context.Context, retag func(*feed.Article)) (*rul
 }
 
 // eachRetag reads every article inside tx, in batches, passes it to retag
-// and then to fn with the tags it had before.
+// and then to fn with the tags it had before (see upsert.Retag).
 func eachRetag(ctx context.Context, tx *sql.Tx, retag func(*feed.Article), fn func(seq int64, a *feed.Article, before []feed.ArticleTag) error) error {
-	var after int64
-	for {
-		batch, seqs, err := retagBatch(ctx, tx, after, 500)
-		if err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		for i := range batch {
-			a := &batch[i]
-			before := slices.Clone(a.Tags)
-			retag(a)
-			if err := fn(seqs[i], a, before); err != nil {
-				return err
-			}
-		}
-		after = seqs[len(seqs)-1]
-	}
+	next := func(after int64) ([]feed.Article, []int64, error) { return retagBatch(ctx, tx, after, 500) }
+	return upsert.Retag(next, retag, fn)
 }
 
 // retagBatch reads up to n articles after seq, with their tags, inside tx.
@@ -300,7 +273,7 @@ func retagBatch(ctx context.Context, tx *sql.Tx, after int64, n int) ([]feed.Art
 			rows.Close()
 			return nil, nil, err
 		}
-		a.Published = fromMicros(pub)
+		a.Published = micros.Time(pub)
 		index[seq] = len(arts)
 		arts = append(arts, a)
 		seqs = append(seqs, seq)

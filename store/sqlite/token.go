@@ -4,24 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 // CreateToken stores a new API token under name with the hash of its secret
 // (see feed.NewTokenSecret). It returns feed.ErrConflict when the name is
 // taken and a *feed.ValidationError for a bad name.
 func (db *DB) CreateToken(ctx context.Context, name string, hash []byte) (*feed.Token, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return nil, fmt.Errorf("create token: %w", feed.Invalid("name", "must be 1 to 100 bytes"))
+	name, err := feed.TokenName(name)
+	if err != nil {
+		return nil, fmt.Errorf("create token: %w", err)
 	}
 	t := &feed.Token{Name: name, Created: db.now()}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, hash, created) VALUES (?, ?, ?)`,
-			name, hash, toMicros(t.Created))
+			name, hash, micros.Of(t.Created))
 		if isUnique(err) {
 			return fmt.Errorf("a token named %q exists: %w", name, feed.ErrConflict)
 		}
@@ -53,7 +53,7 @@ func (db *DB) Tokens(ctx context.Context) ([]feed.Token, error) {
 		if err := rows.Scan(&t.ID, &t.Name, &created, &used, &revoked); err != nil {
 			return nil, fmt.Errorf("tokens: %w", err)
 		}
-		t.Created, t.LastUsed, t.Revoked = fromMicros(created), fromMicros(used), fromMicros(revoked)
+		t.Created, t.LastUsed, t.Revoked = micros.Time(created), micros.Time(used), micros.Time(revoked)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
@@ -66,7 +66,7 @@ func (db *DB) Tokens(ctx context.Context) ([]feed.Token, error) {
 // once. It returns feed.ErrNotFound when no live token has that name.
 func (db *DB) RevokeToken(ctx context.Context, name string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked = ? WHERE name = ? AND revoked IS NULL`, toMicros(db.now()), name)
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked = ? WHERE name = ? AND revoked IS NULL`, micros.Of(db.now()), name)
 		if err != nil {
 			return fmt.Errorf("revoke token %s: %w", name, err)
 		}
@@ -93,12 +93,12 @@ func (db *DB) Authenticate(ctx context.Context, hash []byte) (*feed.Token, error
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	t.Created, t.LastUsed = fromMicros(created), fromMicros(used)
+	t.Created, t.LastUsed = micros.Time(created), micros.Time(used)
 	now := db.now()
 	// Recording use costs a write; once a minute per token is plenty.
 	if now.Sub(t.LastUsed) > time.Minute {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ?`, toMicros(now), t.ID)
+			_, err := tx.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ?`, micros.Of(now), t.ID)
 			return err
 		})
 		if err != nil {

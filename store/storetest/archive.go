@@ -21,7 +21,7 @@ func (c *contract) testArchives(t *testing.T) {
 // archiveArticle is the i-th article of the archive tests: every third
 // tagged alpha, every second beta, every fifth external.
 func archiveArticle(i int) feed.Article {
-	a := article(fmt.Sprintf("a%04d", i), fmt.Sprintf("Story %d", i))
+	a := Article(fmt.Sprintf("a%04d", i), fmt.Sprintf("Story %d", i))
 	a.Published = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
 	if i%3 == 0 {
 		a.Tags = append(a.Tags, feed.ArticleTag{Slug: "alpha"})
@@ -94,7 +94,7 @@ func (c *contract) testArchiveEmpty(t *testing.T) {
 	if got := archiveIDs(t, db, nil, "", 1); len(got) != 0 {
 		t.Errorf("open page of an empty archive: got %q, want nothing", got)
 	}
-	a := article("a1", "First")
+	a := Article("a1", "First")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,10 @@ func (c *contract) testArticles(t *testing.T) {
 	t.Run("CreateArticle", c.testCreateArticle)
 }
 
-// article returns a valid own article with the given tags, published
-// 2026-10-01 09:00 UTC.
-func article(id, title string, tags ...string) feed.Article {
+// Article returns a valid own article with the given tags, published
+// 2026-10-01 09:00 UTC, as the contract suite and the engines' tests store
+// them.
+func Article(id, title string, tags ...string) feed.Article {
 	a := feed.Article{
 		ID:        id,
 		Title:     title,
@@ -46,7 +47,7 @@ func article(id, title string, tags ...string) feed.Article {
 func (c *contract) testUpsertCreateUnchangedUpdated(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	a := article("a1", "First title", "cyber-diplomacy")
+	a := Article("a1", "First title", "cyber-diplomacy")
 	if ch, err := db.UpsertArticle(ctx, &a); err != nil || ch != feed.Created {
 		t.Fatalf("create: got %v, %v; want created", ch, err)
 	}
@@ -62,7 +63,7 @@ func (c *contract) testUpsertCreateUnchangedUpdated(t *testing.T) {
 	v1, _ := db.Version(ctx)
 
 	clk.Add(time.Hour)
-	again := article("a1", "First title", "cyber-diplomacy")
+	again := Article("a1", "First title", "cyber-diplomacy")
 	if ch, err := db.UpsertArticle(ctx, &again); err != nil || ch != feed.Unchanged {
 		t.Fatalf("re-upsert: got %v, %v; want unchanged", ch, err)
 	}
@@ -73,7 +74,7 @@ func (c *contract) testUpsertCreateUnchangedUpdated(t *testing.T) {
 		t.Errorf("version moved on an unchanged upsert: %d -> %d", v1, v2)
 	}
 
-	edited := article("a1", "Edited title", "cyber-diplomacy")
+	edited := Article("a1", "Edited title", "cyber-diplomacy")
 	if ch, err := db.UpsertArticle(ctx, &edited); err != nil || ch != feed.Updated {
 		t.Fatalf("edit: got %v, %v; want updated", ch, err)
 	}
@@ -100,8 +101,8 @@ func (c *contract) testUpsertCreateUnchangedUpdated(t *testing.T) {
 
 func (c *contract) testUpsertValidation(t *testing.T) {
 	db, _ := c.openClocked(t, store.Options{})
-	bad := article("a/1", "")
-	_, err := db.UpsertArticles(context.Background(), []feed.Article{article("ok", "fine"), bad})
+	bad := Article("a/1", "")
+	_, err := db.UpsertArticles(context.Background(), []feed.Article{Article("ok", "fine"), bad})
 	if !errors.Is(err, feed.ErrInvalid) {
 		t.Fatalf("got %v, want ErrInvalid", err)
 	}
@@ -117,8 +118,8 @@ func (c *contract) testUpsertValidation(t *testing.T) {
 // One batch may name an article twice; the second wins and nothing breaks.
 func (c *contract) testUpsertSameArticleTwiceInABatch(t *testing.T) {
 	db, _ := c.openClocked(t, store.Options{})
-	a := article("a1", "First", "x")
-	b := article("a1", "Second", "x", "y")
+	a := Article("a1", "First", "x")
+	b := Article("a1", "Second", "x", "y")
 	changes, err := db.UpsertArticles(context.Background(), []feed.Article{a, b})
 	if err != nil {
 		t.Fatal(err)
@@ -158,12 +159,12 @@ func (c *contract) testUpdatedTimes(t *testing.T) {
 		return a
 	}
 
-	early := article("early", "Updated before published")
+	early := Article("early", "Updated before published")
 	early.Updated = pub.Add(-time.Hour)
 	if got := upsert(early, feed.Created); !got.Updated.Equal(pub) {
 		t.Errorf("new article updated before published: got %v, want published %v", got.Updated, pub)
 	}
-	later := article("later", "Updated after published")
+	later := Article("later", "Updated after published")
 	later.Updated = pub.Add(5 * time.Hour)
 	if got := upsert(later, feed.Created); !got.Updated.Equal(pub.Add(5 * time.Hour)) {
 		t.Errorf("new article updated after published: got %v, want %v", got.Updated, pub.Add(5*time.Hour))
@@ -171,13 +172,13 @@ func (c *contract) testUpdatedTimes(t *testing.T) {
 
 	// The same content with a later Updated is unchanged, and keeps its time.
 	clk.Add(time.Hour)
-	same := article("later", "Updated after published")
+	same := Article("later", "Updated after published")
 	same.Updated = pub.Add(48 * time.Hour)
 	if got := upsert(same, feed.Unchanged); !got.Updated.Equal(pub.Add(5 * time.Hour)) {
 		t.Errorf("unchanged content: updated %v, want %v kept", got.Updated, pub.Add(5*time.Hour))
 	}
 	// An edit that gives a later Updated has it.
-	given := article("later", "Edited with a time")
+	given := Article("later", "Edited with a time")
 	given.Updated = pub.Add(24 * time.Hour)
 	if got := upsert(given, feed.Updated); !got.Updated.Equal(pub.Add(24 * time.Hour)) {
 		t.Errorf("edit with a later updated: got %v, want %v", got.Updated, pub.Add(24*time.Hour))
@@ -185,19 +186,19 @@ func (c *contract) testUpdatedTimes(t *testing.T) {
 	// An edit that gives none, or one not later than the stored one, is
 	// updated now.
 	clk.Add(time.Hour)
-	none := article("later", "Edited without a time")
+	none := Article("later", "Edited without a time")
 	if got := upsert(none, feed.Updated); !got.Updated.Equal(clk.T) {
 		t.Errorf("edit without updated: got %v, want now %v", got.Updated, clk.T)
 	}
 	clk.Add(time.Hour)
-	stale := article("later", "Edited with a stale time")
+	stale := Article("later", "Edited with a stale time")
 	stale.Updated = pub.Add(24 * time.Hour)
 	if got := upsert(stale, feed.Updated); !got.Updated.Equal(clk.T) {
 		t.Errorf("edit with an earlier updated: got %v, want now %v", got.Updated, clk.T)
 	}
 	// A new slug alone is a change, but not of the content: updated stays.
 	clk.Add(time.Hour)
-	moved := article("later", "Edited with a stale time")
+	moved := Article("later", "Edited with a stale time")
 	moved.Slug = "a-new-slug"
 	if got := upsert(moved, feed.Updated); !got.Updated.Equal(clk.T.Add(-time.Hour)) || got.Slug != "a-new-slug" {
 		t.Errorf("new slug: got updated %v, slug %q; want %v kept, a-new-slug", got.Updated, got.Slug, clk.T.Add(-time.Hour))
@@ -282,11 +283,11 @@ func (c *contract) testArticlesByTags(t *testing.T) {
 	db, _ := c.openClocked(t, store.Options{})
 	var batch []feed.Article
 	for i, tags := range [][]string{{"a"}, {"a", "b"}, {"b"}, {"a", "b", "c"}} {
-		x := article(string(rune('p'+i)), "Title", tags...)
+		x := Article(string(rune('p'+i)), "Title", tags...)
 		x.Published = x.Published.Add(time.Duration(i) * time.Hour)
 		batch = append(batch, x)
 	}
-	ext := article("x1", "External")
+	ext := Article("x1", "External")
 	ext.Origin = feed.OriginExternal
 	ext.Provenance = &feed.Provenance{SourceName: "Agency", FeedURL: "https://agency.example/feed", OriginalID: "1"}
 	ext.Tags = []feed.ArticleTag{{Slug: "a"}}
@@ -334,7 +335,7 @@ func (c *contract) testListingFilters(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
 	start := clk.T
-	own := article("own", "Own story", "alpha")
+	own := Article("own", "Own story", "alpha")
 	if _, err := db.UpsertArticle(ctx, &own); err != nil {
 		t.Fatal(err)
 	}
@@ -343,14 +344,14 @@ func (c *contract) testListingFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ext := article("ext", "Press release", "alpha")
+	ext := Article("ext", "Press release", "alpha")
 	ext.Origin = feed.OriginExternal
 	ext.Provenance = &feed.Provenance{SourceID: src.ID, SourceName: "Agency", FeedURL: src.URL, OriginalID: "1", Published: ext.Published}
 	if _, err := db.RecordPoll(ctx, src.URL, *src, []feed.Article{ext}); err != nil {
 		t.Fatal(err)
 	}
 	clk.T = start.Add(time.Hour)
-	late := article("late", "Later story", "beta")
+	late := Article("late", "Later story", "beta")
 	if _, err := db.UpsertArticle(ctx, &late); err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +406,7 @@ func (c *contract) testLimitAndOffset(t *testing.T) {
 	n := feed.MaxLimit + 10
 	var batch []feed.Article
 	for i := range n {
-		a := article(fmt.Sprintf("a%03d", i), fmt.Sprintf("Story %d", i))
+		a := Article(fmt.Sprintf("a%03d", i), fmt.Sprintf("Story %d", i))
 		a.Published = a.Published.Add(time.Duration(i) * time.Minute)
 		batch = append(batch, a)
 	}
@@ -442,7 +443,7 @@ func (c *contract) testLimitAndOffset(t *testing.T) {
 func (c *contract) testDeleteArticle(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{})
-	a := article("a1", "T", "x")
+	a := Article("a1", "T", "x")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}

@@ -48,8 +48,8 @@ func changeLog(t *testing.T, db store.DB) []string {
 func (c *contract) testChangesAndTombstones(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	a1 := article("a1", "Grid drill", "alpha", "beta")
-	a2 := article("a2", "Water advisory", "alpha")
+	a1 := Article("a1", "Grid drill", "alpha", "beta")
+	a2 := Article("a2", "Water advisory", "alpha")
 	if _, err := db.UpsertArticles(ctx, []feed.Article{a1, a2}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func (c *contract) testChangesAndTombstones(t *testing.T) {
 	if _, err := db.UpsertArticle(ctx, &a2); err != nil { // tags only: still version 1
 		t.Fatal(err)
 	}
-	again := article("a2", "Water advisory", "alpha", "gamma")
+	again := Article("a2", "Water advisory", "alpha", "gamma")
 	if c, err := db.UpsertArticle(ctx, &again); err != nil || c != feed.Unchanged { // logs nothing
 		t.Fatalf("unchanged upsert: got %v, %v", c, err)
 	}
@@ -113,7 +113,7 @@ func (c *contract) testChangesAndTombstones(t *testing.T) {
 		t.Errorf("tombstones since after the deletion: got %+v, want none", got)
 	}
 	// Created again the same day, a1 has its old GUID back: no tombstone.
-	back := article("a1", "Grid drill")
+	back := Article("a1", "Grid drill")
 	if _, err := db.UpsertArticle(ctx, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +128,8 @@ func (c *contract) testChangesAndTombstones(t *testing.T) {
 func (c *contract) testRetagLogsChanges(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{})
-	a := article("a1", "Grid drill")
-	b := article("b1", "Water advisory")
+	a := Article("a1", "Grid drill")
+	b := Article("b1", "Water advisory")
 	if _, err := db.UpsertArticles(ctx, []feed.Article{a, b}); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func (c *contract) testRetagLogsChanges(t *testing.T) {
 func (c *contract) testTagRenameAndDeleteLogChanges(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{})
-	arts := []feed.Article{article("a1", "One", "grid"), article("b1", "Two"), article("c1", "Three", "grid")}
+	arts := []feed.Article{Article("a1", "One", "grid"), Article("b1", "Two"), Article("c1", "Three", "grid")}
 	if _, err := db.UpsertArticles(ctx, arts); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func (c *contract) testChangesPollFromCursor(t *testing.T) {
 	n := feed.MaxLimit + 10
 	var batch []feed.Article
 	for i := range n {
-		batch = append(batch, article(fmt.Sprintf("a%03d", i), fmt.Sprintf("Story %d", i)))
+		batch = append(batch, Article(fmt.Sprintf("a%03d", i), fmt.Sprintf("Story %d", i)))
 	}
 	if _, err := db.UpsertArticles(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func (c *contract) testChangesPollFromCursor(t *testing.T) {
 		t.Errorf("nothing new: got %+v; want no entries, a cursor", idle)
 	}
 	clk.Add(time.Hour)
-	edit := article("a007", "Story 7, edited")
+	edit := Article("a007", "Story 7, edited")
 	if _, err := db.UpsertArticle(ctx, &edit); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func (c *contract) testChangesReadWhileWriting(t *testing.T) {
 				mu.Unlock()
 			}()
 			for i := range each {
-				a := article(fmt.Sprintf("w%d-%02d", w, i), "Story")
+				a := Article(fmt.Sprintf("w%d-%02d", w, i), "Story")
 				if _, err := db.UpsertArticle(ctx, &a); err != nil {
 					t.Error(err)
 					return

@@ -63,6 +63,39 @@ func sourceIDs(srcs ...feed.Source) []int64 {
 	return ids
 }
 
+// asInstances runs work n times at once, the g-th as the instance
+// "instance-g" on handles[g%len(handles)] (handles on one database, as
+// instances of herald have), and waits for all of them.
+func asInstances(handles []store.DB, n int, work func(db store.DB, owner string)) {
+	var wg sync.WaitGroup
+	for g := range n {
+		db, owner := handles[g%len(handles)], fmt.Sprintf("instance-%d", g)
+		wg.Go(func() { work(db, owner) })
+	}
+	wg.Wait()
+}
+
+// winners runs try as n instances at once (see asInstances) and returns
+// the owners for which it returned true. An error fails the test.
+func winners(t *testing.T, handles []store.DB, n int, try func(db store.DB, owner string) (bool, error)) []string {
+	var (
+		mu  sync.Mutex
+		won []string
+	)
+	asInstances(handles, n, func(db store.DB, owner string) {
+		ok, err := try(db, owner)
+		if err != nil {
+			t.Errorf("%s: %v", owner, err)
+		}
+		if ok {
+			mu.Lock()
+			won = append(won, owner)
+			mu.Unlock()
+		}
+	})
+	return won
+}
+
 // testClaimExclusive runs claimers on two handles at once, as instances of
 // herald would, each polling what it claims (RecordPoll moves the source's
 // next fetch an hour on): over two due times, each source is claimed
@@ -78,35 +111,29 @@ func (c *contract) testClaimExclusive(t *testing.T) {
 		var (
 			mu     sync.Mutex
 			counts = map[int64]int{}
-			wg     sync.WaitGroup
 		)
-		for g := range claimers {
-			handle := []store.DB{db, other}[g%2]
-			owner := fmt.Sprintf("instance-%d", g)
-			wg.Go(func() {
-				for {
-					got, err := handle.ClaimDueSources(ctx, owner, now, 10*time.Minute, 3, 0)
-					if err != nil {
-						t.Errorf("%s: claim: %v", owner, err)
+		asInstances([]store.DB{db, other}, claimers, func(handle store.DB, owner string) {
+			for {
+				got, err := handle.ClaimDueSources(ctx, owner, now, 10*time.Minute, 3, 0)
+				if err != nil {
+					t.Errorf("%s: claim: %v", owner, err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				for _, s := range got {
+					mu.Lock()
+					counts[s.ID]++
+					mu.Unlock()
+					s.LastAttempt, s.NextFetch = now, now.Add(time.Hour)
+					if _, err := handle.RecordPoll(ctx, s.URL, s, nil); err != nil {
+						t.Errorf("%s: record poll of %d: %v", owner, s.ID, err)
 						return
-					}
-					if len(got) == 0 {
-						return
-					}
-					for _, s := range got {
-						mu.Lock()
-						counts[s.ID]++
-						mu.Unlock()
-						s.LastAttempt, s.NextFetch = now, now.Add(time.Hour)
-						if _, err := handle.RecordPoll(ctx, s.URL, s, nil); err != nil {
-							t.Errorf("%s: record poll of %d: %v", owner, s.ID, err)
-							return
-						}
 					}
 				}
-			})
-		}
-		wg.Wait()
+			}
+		})
 		for _, s := range srcs {
 			if counts[s.ID] != 1 {
 				t.Errorf("round %d: source %d claimed %d times, want once", round, s.ID, counts[s.ID])
@@ -126,27 +153,21 @@ func (c *contract) testClaimPerHostAcrossClaimers(t *testing.T) {
 	var (
 		mu     sync.Mutex
 		byHost = map[string]int{}
-		wg     sync.WaitGroup
 	)
-	for g := range claimers {
-		handle := []store.DB{db, other}[g%2]
-		owner := fmt.Sprintf("instance-%d", g)
-		wg.Go(func() {
-			for range 3 {
-				got, err := handle.ClaimDueSources(ctx, owner, clk.T, time.Hour, 2, perHost)
-				if err != nil {
-					t.Errorf("%s: claim: %v", owner, err)
-					return
-				}
-				mu.Lock()
-				for _, s := range got {
-					byHost[s.URL[len("https://"):len("https://host0.example")]]++
-				}
-				mu.Unlock()
+	asInstances([]store.DB{db, other}, claimers, func(handle store.DB, owner string) {
+		for range 3 {
+			got, err := handle.ClaimDueSources(ctx, owner, clk.T, time.Hour, 2, perHost)
+			if err != nil {
+				t.Errorf("%s: claim: %v", owner, err)
+				return
 			}
-		})
-	}
-	wg.Wait()
+			mu.Lock()
+			for _, s := range got {
+				byHost[s.URL[len("https://"):len("https://host0.example")]]++
+			}
+			mu.Unlock()
+		}
+	})
 	want := map[string]int{"host0.example": perHost, "host1.example": perHost, "host2.example": perHost}
 	if fmt.Sprint(byHost) != fmt.Sprint(want) {
 		t.Errorf("claims by host: got %v, want %v", byHost, want)

@@ -523,7 +523,7 @@ func clip(s string) string {
 func (c *contract) testCopyRefusesNonEmpty(t *testing.T) {
 	ctx := context.Background()
 	src, clk := c.openClocked(t, store.Options{})
-	a := article("a1", "An article", "energy")
+	a := Article("a1", "An article", "energy")
 	if _, err := src.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -632,7 +632,7 @@ func (c *contract) testCopyExportStopsEarly(t *testing.T) {
 	if want := []string{"site", "tags", "tags"}; !slices.Equal(kinds, want) {
 		t.Errorf("first records: got %v, want %v", kinds, want)
 	}
-	a := article("late", "Written after the export stopped")
+	a := Article("late", "Written after the export stopped")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Errorf("write after a stopped export: %v", err)
 	}

@@ -19,7 +19,7 @@ func (c *contract) testCreateArticle(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
 	v0, _ := db.Version(ctx)
-	a := article("c1", "Created once", "cyber-diplomacy")
+	a := Article("c1", "Created once", "cyber-diplomacy")
 	if err := db.CreateArticle(ctx, &a); err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -41,7 +41,7 @@ func (c *contract) testCreateArticle(t *testing.T) {
 		t.Errorf("version did not move on create: %d -> %d", v0, v1)
 	}
 
-	again := article("c1", "Created twice")
+	again := Article("c1", "Created twice")
 	if err := db.CreateArticle(ctx, &again); !errors.Is(err, feed.ErrConflict) {
 		t.Errorf("create of an existing ID: got %v, want feed.ErrConflict", err)
 	}
@@ -52,7 +52,7 @@ func (c *contract) testCreateArticle(t *testing.T) {
 		t.Errorf("version moved on a refused create: %d -> %d", v1, v2)
 	}
 
-	bad := article("c2", "")
+	bad := Article("c2", "")
 	var ve *feed.ValidationError
 	if err := db.CreateArticle(ctx, &bad); !errors.As(err, &ve) || !errors.Is(err, feed.ErrInvalid) {
 		t.Errorf("create without a title: got %v, want a *feed.ValidationError", err)
@@ -71,7 +71,7 @@ func (c *contract) testCreateArticle(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				a := article("race", "Raced")
+				a := Article("race", "Raced")
 				<-start
 				errs[i] = handles[i%2].CreateArticle(ctx, &a)
 			})

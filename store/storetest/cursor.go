@@ -31,7 +31,7 @@ func (c *contract) testCursorWalkWhileInserting(t *testing.T) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var batch []feed.Article
 	for i := range initial {
-		a := article(fmt.Sprintf("old-%03d", i), fmt.Sprintf("Old story %d", i))
+		a := Article(fmt.Sprintf("old-%03d", i), fmt.Sprintf("Old story %d", i))
 		a.Published = base.Add(time.Duration(i) * time.Hour)
 		batch = append(batch, a)
 	}
@@ -46,7 +46,7 @@ func (c *contract) testCursorWalkWhileInserting(t *testing.T) {
 			wg.Go(func() {
 				defer close(done)
 				for i := range added {
-					a := article(fmt.Sprintf("new-%s-%03d", order, i), "New story")
+					a := Article(fmt.Sprintf("new-%s-%03d", order, i), "New story")
 					// Half newer than everything, half in the middle.
 					a.Published = base.Add(time.Duration(initial+i) * time.Hour)
 					if i%2 == 1 {
@@ -134,7 +134,7 @@ func (c *contract) testCursorWalkWhileWriting(t *testing.T) {
 	const writers, initial, ops = 4, 120, 60
 	var batch []feed.Article
 	for i := range initial {
-		batch = append(batch, article(fmt.Sprintf("a%03d", i), fmt.Sprintf("a%03d v0", i)))
+		batch = append(batch, Article(fmt.Sprintf("a%03d", i), fmt.Sprintf("a%03d v0", i)))
 	}
 	if _, err := db.UpsertArticles(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func (c *contract) testCursorWalkWhileWriting(t *testing.T) {
 				var err error
 				switch op := rng.IntN(10); {
 				case op < 2: // a new article
-					a = article(fmt.Sprintf("w%d-%03d", w, k), fmt.Sprintf("w%d-%03d v0", w, k))
+					a = Article(fmt.Sprintf("w%d-%03d", w, k), fmt.Sprintf("w%d-%03d v0", w, k))
 					_, err = db.UpsertArticle(ctx, &a)
 					mine[a.ID] = a
 					final[a.ID] = state(a)
@@ -299,7 +299,7 @@ func (c *contract) testPollFromLastCursor(t *testing.T) {
 	if p := poll(""); len(p.Articles) != 0 || p.More {
 		t.Errorf("empty store: got %q, more %t", pageIDs(p), p.More)
 	}
-	if _, err := db.UpsertArticles(ctx, []feed.Article{article("a1", "One"), article("a2", "Two"), article("a3", "Three")}); err != nil {
+	if _, err := db.UpsertArticles(ctx, []feed.Article{Article("a1", "One"), Article("a2", "Two"), Article("a3", "Three")}); err != nil {
 		t.Fatal(err)
 	}
 	first := poll("")
@@ -317,11 +317,11 @@ func (c *contract) testPollFromLastCursor(t *testing.T) {
 		t.Errorf("nothing new: got %q, more %t, cursor %q; want nothing, no more, a cursor", pageIDs(idle), idle.More, idle.NextCursor)
 	}
 	clk.Add(time.Hour)
-	edited := article("a1", "One, edited")
+	edited := Article("a1", "One, edited")
 	if _, err := db.UpsertArticle(ctx, &edited); err != nil {
 		t.Fatal(err)
 	}
-	fresh := article("a4", "Four")
+	fresh := Article("a4", "Four")
 	if _, err := db.UpsertArticle(ctx, &fresh); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func (c *contract) testSite(t *testing.T) {
 	if got := db.Site(); got.Authority != site.Authority || got.TagURI("x") != site.TagURI("x") {
 		t.Errorf("site after opening with another authority: got %+v, want %+v", got, site)
 	}
-	a := article("a1", "T")
+	a := Article("a1", "T")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func (c *contract) testSite(t *testing.T) {
 func (c *contract) testContentVersion(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	a := article("a1", "One", "alpha")
+	a := Article("a1", "One", "alpha")
 	src := &feed.Source{}
 	var sub *feed.Subscription
 	_, tokenHash := feed.NewTokenSecret()
@@ -72,7 +72,7 @@ func (c *contract) testContentVersion(t *testing.T) {
 			return err
 		}},
 		{"fail an upsert", false, func() error {
-			_, err := db.UpsertArticles(ctx, []feed.Article{article("a2", "Two"), article("bad/id", "Bad")})
+			_, err := db.UpsertArticles(ctx, []feed.Article{Article("a2", "Two"), Article("bad/id", "Bad")})
 			if err == nil {
 				return fmt.Errorf("an invalid article was stored")
 			}
@@ -163,7 +163,7 @@ func (c *contract) testVersionSeenAcrossHandles(t *testing.T) {
 	one, name, _ := c.openNamed(t, store.Options{})
 	two := c.engine.Open(t, name, store.Options{Authority: "news.example.org"})
 	v1 := version(t, one)
-	a := article("a1", "T")
+	a := Article("a1", "T")
 	if _, err := two.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func (c *contract) testWritersOnTwoHandles(t *testing.T) {
 	for h, db := range []store.DB{one, two} {
 		wg.Go(func() {
 			for i := range each {
-				a := article(fmt.Sprintf("h%d-%02d", h, i), "Story", "shared", fmt.Sprintf("only-%d", h))
+				a := Article(fmt.Sprintf("h%d-%02d", h, i), "Story", "shared", fmt.Sprintf("only-%d", h))
 				if _, err := db.UpsertArticle(ctx, &a); err != nil {
 					t.Errorf("handle %d: %v", h, err)
 					return

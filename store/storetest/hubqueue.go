@@ -162,31 +162,25 @@ func (c *contract) testHubRequestClaimsExclusive(t *testing.T) {
 	var (
 		mu  sync.Mutex
 		got []int64
-		wg  sync.WaitGroup
 	)
-	for g := range claimers {
-		handle := []store.DB{db, other}[g%2]
-		owner := fmt.Sprintf("instance-%d", g)
-		wg.Go(func() {
-			for {
-				rs, err := handle.ClaimHubRequests(ctx, owner, clk.T, time.Minute, 3)
-				if err != nil {
-					t.Errorf("%s: claim: %v", owner, err)
-					return
-				}
-				if len(rs) == 0 {
-					return
-				}
-				if !slices.IsSorted(requestIDs(rs...)) {
-					t.Errorf("%s: claimed %v, want the oldest first", owner, requestIDs(rs...))
-				}
-				mu.Lock()
-				got = append(got, requestIDs(rs...)...)
-				mu.Unlock()
+	asInstances([]store.DB{db, other}, claimers, func(handle store.DB, owner string) {
+		for {
+			rs, err := handle.ClaimHubRequests(ctx, owner, clk.T, time.Minute, 3)
+			if err != nil {
+				t.Errorf("%s: claim: %v", owner, err)
+				return
 			}
-		})
-	}
-	wg.Wait()
+			if len(rs) == 0 {
+				return
+			}
+			if !slices.IsSorted(requestIDs(rs...)) {
+				t.Errorf("%s: claimed %v, want the oldest first", owner, requestIDs(rs...))
+			}
+			mu.Lock()
+			got = append(got, requestIDs(rs...)...)
+			mu.Unlock()
+		}
+	})
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("claimed %v, want each of %v once", got, want)
@@ -330,27 +324,9 @@ func (c *contract) testDeliveryClaimsExclusive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, etag := range []string{`"e2"`, `"e3"`} {
-		var (
-			mu  sync.Mutex
-			won []string
-			wg  sync.WaitGroup
-		)
-		for g := range 12 {
-			handle := []store.DB{db, other}[g%2]
-			owner := fmt.Sprintf("instance-%d", g)
-			wg.Go(func() {
-				ok, err := handle.ClaimDelivery(ctx, s.ID, etag, owner, clk.T, time.Minute)
-				if err != nil {
-					t.Errorf("%s: %v", owner, err)
-				}
-				if ok {
-					mu.Lock()
-					won = append(won, owner)
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
+		won := winners(t, []store.DB{db, other}, 12, func(handle store.DB, owner string) (bool, error) {
+			return handle.ClaimDelivery(ctx, s.ID, etag, owner, clk.T, time.Minute)
+		})
 		if len(won) != 1 {
 			t.Errorf("claims for %s: won by %v, want exactly one", etag, won)
 		}

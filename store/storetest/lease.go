@@ -3,8 +3,6 @@ package storetest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,27 +80,9 @@ func (c *contract) testLeaseExclusive(t *testing.T) {
 	db, name, clk := c.openNamed(t, store.Options{})
 	other := c.engine.Open(t, name, store.Options{Authority: "news.example.org", Now: clk.Now})
 	for round, now := range []time.Time{clk.T, clk.T.Add(time.Hour)} {
-		var (
-			mu  sync.Mutex
-			won []string
-			wg  sync.WaitGroup
-		)
-		for g := range 12 {
-			handle := []store.DB{db, other}[g%2]
-			owner := fmt.Sprintf("instance-%d", g)
-			wg.Go(func() {
-				ok, err := handle.AcquireLease(ctx, "prune", owner, now, time.Minute)
-				if err != nil {
-					t.Errorf("%s: %v", owner, err)
-				}
-				if ok {
-					mu.Lock()
-					won = append(won, owner)
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
+		won := winners(t, []store.DB{db, other}, 12, func(handle store.DB, owner string) (bool, error) {
+			return handle.AcquireLease(ctx, "prune", owner, now, time.Minute)
+		})
 		if len(won) != 1 {
 			t.Errorf("round %d (the lease %s): held by %v, want exactly one", round, []string{"free", "expired"}[round], won)
 		}

@@ -33,7 +33,7 @@ func (c *contract) testPruneChanges(t *testing.T) {
 	arts := make([]feed.Article, 5)
 	for i := range arts { // entries 1-5, an hour apart
 		clk.T = start.Add(time.Duration(i) * time.Hour)
-		arts[i] = article(fmt.Sprintf("a%d", i+1), fmt.Sprintf("Article %d", i+1))
+		arts[i] = Article(fmt.Sprintf("a%d", i+1), fmt.Sprintf("Article %d", i+1))
 		if _, err := db.UpsertArticle(ctx, &arts[i]); err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func (c *contract) testPruneChanges(t *testing.T) {
 	}
 	// New entries follow on.
 	clk.Add(time.Hour)
-	b := article("b1", "Article b1")
+	b := Article("b1", "Article b1")
 	if _, err := db.UpsertArticle(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func (c *contract) testPruneTombstones(t *testing.T) {
 	db, clk := c.openClocked(t, store.Options{})
 	start := clk.T
 	for i := range 4 {
-		a := article(fmt.Sprintf("a%d", i+1), fmt.Sprintf("Article %d", i+1), "alpha")
+		a := Article(fmt.Sprintf("a%d", i+1), fmt.Sprintf("Article %d", i+1), "alpha")
 		if _, err := db.UpsertArticle(ctx, &a); err != nil {
 			t.Fatal(err)
 		}
@@ -183,12 +183,12 @@ func (c *contract) testPruneVersions(t *testing.T) {
 	db, clk := c.openClocked(t, store.Options{})
 	start := clk.T
 	// a1: version k (1-14) replaced on day k; version 15 current.
-	a1 := article("a1", "Title 1")
+	a1 := Article("a1", "Title 1")
 	if _, err := db.UpsertArticle(ctx, &a1); err != nil {
 		t.Fatal(err)
 	}
 	// b1: versions 1 and 2 replaced in the first hours; version 3 current.
-	b1 := article("b1", "Other 1")
+	b1 := Article("b1", "Other 1")
 	if _, err := db.UpsertArticle(ctx, &b1); err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func (c *contract) testSearchRanking(t *testing.T) {
 func (c *contract) testSearchIndexFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{})
-	a := article("a1", "Pipeline directive")
+	a := Article("a1", "Pipeline directive")
 	a.Content = "<p>The pipeline operators must report incidents.</p>"
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func (c *contract) testRankWindow(t *testing.T) {
 	db, _ := c.openClocked(t, store.Options{})
 	c.engine.SetRankWindow(t, 3)
 	for i := range 6 {
-		a := article(fmt.Sprintf("a%d", i), "Grid report")
+		a := Article(fmt.Sprintf("a%d", i), "Grid report")
 		a.Content = "<p>grid " + strings.Repeat("and other words ", 10-i) + "</p>" // later, shorter: better
 		if i < 2 {
 			a.Tags = []feed.ArticleTag{{Slug: "old"}}

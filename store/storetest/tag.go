@@ -26,7 +26,7 @@ func (c *contract) testTags(t *testing.T) {
 func (c *contract) testTagRenameKeepsOldSlug(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{SeedTags: []feed.Tag{{Slug: "cyber", Name: "Cyber", Rule: "cyber*"}}})
-	a := article("a1", "T", "cyber")
+	a := Article("a1", "T", "cyber")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func (c *contract) testTagRenameKeepsOldSlug(t *testing.T) {
 		t.Fatalf("old slug: got %+v, %v; want the renamed tag", old, err)
 	}
 	// An article still tagged with the old slug lands on the renamed tag.
-	b := article("b1", "T", "cyber")
+	b := Article("b1", "T", "cyber")
 	if _, err := db.UpsertArticle(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func (c *contract) testSeedTagsOnlyOnCreate(t *testing.T) {
 func (c *contract) testRetagArticles(t *testing.T) {
 	ctx := context.Background()
 	db, _ := c.openClocked(t, store.Options{})
-	a := article("a1", "Cyber talks", "hand")
-	b := article("b1", "Other")
+	a := Article("a1", "Cyber talks", "hand")
+	b := Article("b1", "Other")
 	if _, err := db.UpsertArticles(ctx, []feed.Article{a, b}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,26 +161,14 @@ func (c *contract) testRetagReport(t *testing.T) {
 		{Slug: "water", Name: "Water", Rule: "water"},
 		{Slug: "hand", Name: "Hand"},
 	}})
-	rules := func() *rule.Set {
-		t.Helper()
-		tags, err := db.Tags(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set, err := rule.NewSet(tags)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return set
-	}
 	arts := []feed.Article{
-		article("a1", "Grid drill"),
-		article("a2", "Water plant"),
-		article("a3", "Grid and water", "hand"),
-		article("a4", "Nothing to see"),
-		article("a5", "Flood warning"),
+		Article("a1", "Grid drill"),
+		Article("a2", "Water plant"),
+		Article("a3", "Grid and water", "hand"),
+		Article("a4", "Nothing to see"),
+		Article("a5", "Flood warning"),
 	}
-	set := rules()
+	set := ruleSet(t, db)
 	for i := range arts {
 		set.Apply(&arts[i])
 	}
@@ -206,13 +194,13 @@ func (c *contract) testRetagReport(t *testing.T) {
 		Untagged: []rule.ArticleRef{ref("a2", "Water plant")},
 	}
 	v := version(t, db)
-	newRules := rules()
+	newRules := ruleSet(t, db)
 	wrote := false
 	preview, err := db.PreviewRetag(ctx, func(a *feed.Article) {
 		if !wrote {
 			// A writer goes on while the preview reads.
 			wrote = true
-			w := article("w1", "Written meanwhile")
+			w := Article("w1", "Written meanwhile")
 			if _, err := db.UpsertArticle(ctx, &w); err != nil {
 				t.Errorf("a write during a preview: %v", err)
 			}
@@ -251,7 +239,7 @@ func (c *contract) testRetagReport(t *testing.T) {
 			t.Errorf("%s after the retag: got %v, %v; want %v", id, a.TagSlugs(), err, slugs)
 		}
 	}
-	again, err := db.PreviewRetag(ctx, rules().Apply)
+	again, err := db.PreviewRetag(ctx, ruleSet(t, db).Apply)
 	if err != nil || again.Articles != 5 || again.Changed != 0 || len(again.Tags) != 0 || len(again.Untagged) != 0 {
 		t.Errorf("preview after the retag: got %+v, %v; want 5 articles, nothing to change", again, err)
 	}
@@ -270,22 +258,10 @@ func (c *contract) testTagRuleEffects(t *testing.T) {
 		{Slug: "water", Name: "Water", Rule: "water OR flood"},
 		{Slug: "hand", Name: "Hand"},
 	}})
-	rules := func() *rule.Set {
-		t.Helper()
-		tags, err := db.Tags(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set, err := rule.NewSet(tags)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return set
-	}
 	retag := func(want int) {
 		t.Helper()
 		v := version(t, db)
-		r, err := db.RetagArticles(ctx, rules().Apply)
+		r, err := db.RetagArticles(ctx, ruleSet(t, db).Apply)
 		if err != nil || r.Changed != want {
 			t.Fatalf("retag: got %+v, %v; want %d changed", r, err, want)
 		}
@@ -303,12 +279,12 @@ func (c *contract) testTagRuleEffects(t *testing.T) {
 	}
 
 	arts := []feed.Article{
-		article("a1", "Grid drill"),
+		Article("a1", "Grid drill"),
 		{ID: "a2", Title: "River update", Summary: "A flood warning for the river.", Published: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)},
-		article("a3", "Grid and water", "grid"),
-		article("a4", "Nothing to see"),
+		Article("a3", "Grid and water", "grid"),
+		Article("a4", "Nothing to see"),
 	}
-	set := rules()
+	set := ruleSet(t, db)
 	for i := range arts {
 		set.Apply(&arts[i])
 	}
@@ -402,7 +378,7 @@ func (c *contract) testTagCountsAndNames(t *testing.T) {
 	if err := db.CreateTag(ctx, feed.Tag{Slug: "empty", Name: "Empty", Description: "Nothing yet.", Rule: "nothing*"}); err != nil {
 		t.Fatal(err)
 	}
-	arts := []feed.Article{article("a1", "One", "cyber-diplomacy", "x"), article("a2", "Two", "cyber-diplomacy")}
+	arts := []feed.Article{Article("a1", "One", "cyber-diplomacy", "x"), Article("a2", "Two", "cyber-diplomacy")}
 	if _, err := db.UpsertArticles(ctx, arts); err != nil {
 		t.Fatal(err)
 	}
@@ -496,4 +472,19 @@ func (c *contract) testTagErrors(t *testing.T) {
 // handTag reports whether t is the tag slug given by hand.
 func handTag(t feed.ArticleTag, slug string) bool {
 	return t.Slug == slug && t.Rule == "" && len(t.Matched) == 0
+}
+
+// ruleSet returns the tag rules of the tags stored in db, as herald runs
+// them.
+func ruleSet(t *testing.T, db store.DB) *rule.Set {
+	t.Helper()
+	tags, err := db.Tags(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rule.NewSet(tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

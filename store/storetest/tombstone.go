@@ -24,10 +24,10 @@ func (c *contract) tombstoneFixture(t *testing.T) (store.DB, *Clock, time.Time) 
 	t.Helper()
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	ext := article("t2", "Two", "alpha", "beta")
+	ext := Article("t2", "Two", "alpha", "beta")
 	ext.Origin = feed.OriginExternal
 	ext.Provenance = &feed.Provenance{SourceName: "Agency", FeedURL: "https://agency.example/feed", OriginalID: "2"}
-	arts := []feed.Article{article("t1", "One", "alpha"), ext, article("t3", "Three", "beta"), article("t4", "Four"), article("keep", "Kept", "alpha")}
+	arts := []feed.Article{Article("t1", "One", "alpha"), ext, Article("t3", "Three", "beta"), Article("t4", "Four"), Article("keep", "Kept", "alpha")}
 	if _, err := db.UpsertArticles(ctx, arts); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func (c *contract) testTombstonesFollowTags(t *testing.T) {
 func (c *contract) testTombstoneCreatedAgainLater(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	a := article("a1", "First life", "alpha")
+	a := Article("a1", "First life", "alpha")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func (c *contract) testTombstoneCreatedAgainLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Add(48 * time.Hour)
-	b := article("a1", "Second life", "alpha")
+	b := Article("a1", "Second life", "alpha")
 	if ch, err := db.UpsertArticle(ctx, &b); err != nil || ch != feed.Created {
 		t.Fatalf("created again: got %v, %v; want created", ch, err)
 	}

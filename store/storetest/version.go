@@ -21,7 +21,7 @@ func (c *contract) testArticleVersions(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
 	start := clk.T
-	a := article("a1", "First title")
+	a := Article("a1", "First title")
 	if _, err := db.UpsertArticle(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func (c *contract) testArticleVersions(t *testing.T) {
 func (c *contract) testVersionsOnContentEditOnly(t *testing.T) {
 	ctx := context.Background()
 	db, clk := c.openClocked(t, store.Options{})
-	a := article("a1", "Title", "alpha")
+	a := Article("a1", "Title", "alpha")
 	a.Origin = feed.OriginExternal
 	a.Provenance = &feed.Provenance{SourceName: "Agency", FeedURL: "https://agency.example/feed", OriginalID: "1",
 		FeedUpdated: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}

@@ -7,13 +7,15 @@
 // vocabulary: they carry what a reader of feed never sees (seqs, revs,
 // content hashes, token hashes, counters) and must survive the trip for the
 // copy to serve the same bytes. Times are microseconds since the Unix
-// epoch, UTC, as both engines store them; 0 is never, and stands for NULL
-// where a column may be NULL. Package store gives these types names of its
+// epoch, UTC, as both engines store them (package micros); 0 is never, and
+// stands for NULL where a column may be NULL. Package store gives these types names of its
 // own; its engines cannot import package store, which imports them.
 package dump
 
 import (
+	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"herald/feed"
@@ -41,6 +43,15 @@ const (
 // Kinds lists the kinds of record in export order.
 var Kinds = []string{KindSite, KindTags, KindTagAliases, KindSources, KindArticles, KindArticleTags, KindVersions,
 	KindChanges, KindTombstones, KindTokens, KindSubscribers, KindSubscriptions, KindDeliveries}
+
+// Tables names the table that holds each kind of record, in the schema of
+// every engine.
+var Tables = map[string]string{
+	KindSite: "site", KindTags: "tags", KindTagAliases: "tag_aliases", KindSources: "sources",
+	KindArticles: "articles", KindArticleTags: "article_tags", KindVersions: "article_versions",
+	KindChanges: "changes", KindTombstones: "tombstones", KindTokens: "tokens",
+	KindSubscribers: "subscribers", KindSubscriptions: "subscriptions", KindDeliveries: "deliveries",
+}
 
 // A Record is one stored row: a *Site, *Tag, *TagAlias, *Source, *Article,
 // *ArticleTag, *Version, *Change, *Tombstone, *Token, *Subscriber,
@@ -262,4 +273,96 @@ func CheckCounts(want, got map[string]int64) error {
 		return fmt.Errorf("the records stored are not those exported (%s)", strings.Join(diff, "; "))
 	}
 	return nil
+}
+
+// Count returns how many records of each kind (Kinds) a database holds, the
+// site counting 1: queryRow runs query, of one row, and scans it into dest.
+func Count(queryRow func(query string, dest ...any) error) (map[string]int64, error) {
+	sel := make([]string, len(Kinds))
+	n := make([]int64, len(Kinds))
+	dest := make([]any, len(Kinds))
+	for i, k := range Kinds {
+		sel[i] = "(SELECT COUNT(*) FROM " + Tables[k] + ")"
+		dest[i] = &n[i]
+	}
+	if err := queryRow("SELECT "+strings.Join(sel, ", "), dest...); err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	out := make(map[string]int64, len(n))
+	for i, k := range Kinds {
+		out[k] = n[i]
+	}
+	return out, nil
+}
+
+// errStopped ends an export whose consumer stopped asking for records.
+var errStopped = errors.New("stop")
+
+// Stream returns the records that export emits, as an export's sequence:
+// export stops when emit returns an error (the consumer stopped), and an
+// error of export's own ends the sequence.
+func Stream(export func(emit func(Record) error) error) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		err := export(func(r Record) error {
+			if !yield(r, nil) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(nil, fmt.Errorf("export: %w", err))
+		}
+	}
+}
+
+// Import stores records, as an export gives them, into an empty database,
+// in the steps every engine takes, inside the transaction of its import:
+// count's counts must show nothing but the site (NotEmpty); the records
+// must begin with the site; write stores each record after it; finish ends
+// the import with the site; and count's counts must then be those the site
+// announced (CheckCounts). It returns the site.
+//
+// Errors: feed.ErrConflict when the database is not empty; the error of the
+// sequence, as it is; those of count, write (in the context of the record's
+// kind) and finish.
+func Import(records iter.Seq2[Record, error], count func() (map[string]int64, error), write func(Record) error,
+	finish func(*Site) error) (*Site, error) {
+	have, err := count()
+	if err != nil {
+		return nil, err
+	}
+	if err := NotEmpty(have); err != nil {
+		return nil, err
+	}
+	var site *Site
+	for r, err := range records {
+		if err != nil {
+			return nil, err
+		}
+		if site == nil {
+			s, ok := r.(*Site)
+			if !ok {
+				return nil, fmt.Errorf("the records begin with %s, not the site", r.Kind())
+			}
+			site = s
+			continue
+		}
+		if err := write(r); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Kind(), err)
+		}
+	}
+	if site == nil {
+		return nil, errors.New("no records, not even the site")
+	}
+	if err := finish(site); err != nil {
+		return nil, err
+	}
+	got, err := count()
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckCounts(site.Counts, got); err != nil {
+		return nil, err
+	}
+	return site, nil
 }
