@@ -29,6 +29,10 @@ type pollFlags struct {
 	timeout      time.Duration
 
 	metrics *metrics.Metrics // serve only: set before start; nil records nothing
+	// owner, when set, makes the poller claim the sources it polls in the
+	// database under this id, sharing them with the other instances and
+	// commands on it (PostgreSQL; see feed/aggregate/claim.go).
+	owner string
 }
 
 func (p *pollFlags) register(f *flags, serve bool) {
@@ -92,6 +96,7 @@ func (p *pollFlags) newPoller(db store.DB, log *slog.Logger, progress func(done,
 		Progress: progress,
 		Stored:   stored,
 		Metrics:  p.metrics,
+		Owner:    p.owner,
 	}), f
 }
 
@@ -105,7 +110,7 @@ func (p *pollFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, 
 	}
 	poller, f := p.newPoller(db, log, nil, stored)
 	log.Info("polling sources", "every", p.every, "workers", p.workers, "per_host", p.perHost,
-		"user_agent", f.UserAgent(), "allow_private", p.allowPrivate)
+		"user_agent", f.UserAgent(), "allow_private", p.allowPrivate, "shared", p.owner != "")
 	wg.Go(func() {
 		defer f.Close()
 		poller.Run(ctx)
@@ -135,7 +140,12 @@ const fetchHelp = `Fetch sources now, once, and store what they give, then exit:
 source, whatever its schedule, or those named by --source (enabled or not), or
 with --due only those due. The summary counts sources fetched, not modified
 (304), failed, and new and updated items; the exit status is 1 when a source
-failed. herald serve fetches due sources by itself unless --poll=false.`
+failed. herald serve fetches due sources by itself unless --poll=false.
+
+On PostgreSQL, where herald serve instances share the sources, the sources due
+now are claimed as the instances claim them, so that a fetch never doubles one
+of theirs (one they are fetching is left to them); those not yet due, and those
+named by --source, are fetched as asked.`
 
 func cmdFetch(ctx context.Context, e *env, args []string) int {
 	var (
@@ -178,6 +188,9 @@ func cmdFetch(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	defer db.Close()
+	if engine(c.db) == "postgres" {
+		p.owner = "fetch-" + instanceID()
+	}
 
 	var bar *progress
 	show := func(done, total int) {

@@ -25,6 +25,7 @@ type hubFlags struct {
 	external     string
 	allowPrivate bool
 	checkEvery   time.Duration
+	timeout      time.Duration
 
 	base *url.URL
 	hub  *websub.Hub // nil when off
@@ -33,6 +34,8 @@ type hubFlags struct {
 	// the metrics it records into.
 	userAgent string
 	metrics   *metrics.Metrics
+	// owner names this instance in the claims the hub takes (see role.go).
+	owner string
 }
 
 func (h *hubFlags) register(f *flags) {
@@ -42,7 +45,9 @@ func (h *hubFlags) register(f *flags) {
 	f.boolVar(&h.allowPrivate, "allow-private-callbacks", "HERALD_ALLOW_PRIVATE_CALLBACKS", false,
 		"let WebSub subscribers use callbacks on loopback, private, link-local and other non-public addresses (intranets, tests)")
 	f.durationVar(&h.checkEvery, "hub-check-every", "HERALD_HUB_CHECK_EVERY", websub.DefaultCheckEvery,
-		"how soon the hub notices a change written by another process (herald ingest, herald fetch)")
+		"how soon the hub notices a change written by another process (herald ingest, herald fetch), a request queued through another instance, or work an instance that died left")
+	f.durationVar(&h.timeout, "hub-timeout", "HERALD_HUB_TIMEOUT", websub.DefaultTimeout,
+		"time limit of each verification of intent and each delivery; twice it is how long the WebSub work of an instance that died waits for another to take it")
 }
 
 // check returns what is wrong with the settings, or nil.
@@ -55,6 +60,9 @@ func (h *hubFlags) check() error {
 	}
 	if h.checkEvery <= 0 {
 		return fmt.Errorf("--hub-check-every must be positive")
+	}
+	if h.timeout <= 0 {
+		return fmt.Errorf("--hub-timeout must be positive")
 	}
 	return nil
 }
@@ -69,7 +77,9 @@ func (h *hubFlags) setup(db store.DB, base *url.URL, log *slog.Logger) {
 		URL:         h.urls()[0],
 		Guard:       guard.Policy{AllowPrivate: h.allowPrivate, Resolver: resolver},
 		CheckEvery:  h.checkEvery,
+		Timeout:     h.timeout,
 		ExternalHub: h.external,
+		Owner:       h.owner,
 		Logger:      log,
 		UserAgent:   h.userAgent,
 		Metrics:     h.metrics,
@@ -103,7 +113,7 @@ func (h *hubFlags) start(ctx context.Context, wg *sync.WaitGroup, db store.DB, t
 	hub := h.hub
 	if hub == nil && h.external != "" {
 		hub = websub.New(pingOnly{db}, websub.Options{ExternalHub: h.external, CheckEvery: h.checkEvery, Workers: 1, Logger: log,
-			UserAgent: h.userAgent})
+			UserAgent: h.userAgent, Owner: h.owner})
 	}
 	if hub != nil {
 		wg.Go(func() { hub.Run(ctx, topics) })
@@ -119,6 +129,12 @@ func (pingOnly) ActiveSubscriptions(context.Context, time.Time) ([]feed.Subscrip
 }
 
 func (pingOnly) PruneSubscriptions(context.Context, time.Time) (int, error) { return 0, nil }
+
+// ClaimHubRequests finds none: a hub that takes no subscriptions verifies
+// none of the requests left from when the built-in hub ran.
+func (pingOnly) ClaimHubRequests(context.Context, string, time.Time, time.Duration, int) ([]feed.HubRequest, error) {
+	return nil, nil
+}
 
 func cmdHub(ctx context.Context, e *env, args []string) int {
 	var (

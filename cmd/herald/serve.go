@@ -44,10 +44,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	f.stringVar(&logLevel, "log-level", "HERALD_LOG_LEVEL", "info", "debug, info (one line per request), warn or error")
 	f.stringVar(&publicContent, "public-content", "HERALD_PUBLIC_CONTENT", "full", "what feeds without a subscriber token carry: full or summary")
 	f.durationVar(&feedMaxAge, "feed-max-age", "HERALD_FEED_MAX_AGE", time.Minute, "Cache-Control max-age of feeds")
-	f.durationVar(&staleness, "stale-after", "HERALD_STALE_AFTER", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds")
+	f.durationVar(&staleness, "stale-after", "HERALD_STALE_AFTER", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds; on PostgreSQL changes are pushed at once, and this is the fallback while the database cannot push them")
 	languageFlag(f, &language)
 	var metricsAddr string
 	f.stringVar(&metricsAddr, "metrics-addr", "HERALD_METRICS_ADDR", "", "serve /metrics on this address (such as 127.0.0.1:9090) instead of --addr, off the public listener")
+	var roleName string
+	f.stringVar(&roleName, "role", "HERALD_ROLE", string(roleAll),
+		"what this instance does: all (serve HTTP and poll, deliver and prune), web (serve HTTP only) or worker (poll sources, verify and deliver WebSub, prune; over HTTP only /healthz and /metrics)")
 	var poll pollFlags
 	poll.register(f, true)
 	var hub hubFlags
@@ -62,6 +65,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	if err := poll.check(); err != nil {
+		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
+		return 2
+	}
+	rl, err := parseRole(roleName)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
 		return 2
 	}
@@ -131,6 +139,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	defer db.Close()
+	// Instances on one PostgreSQL database share the work through claims in
+	// it, under this id (see role.go); on SQLite, one herald serve has the
+	// file to itself, and its poller works alone as it always has.
+	owner, shared := instanceID(), engine(c.db) == "postgres"
+	notifier := db // before timeWrites wraps it: the store.Notifier, if any
 	if demo {
 		n, err := loadDemo(ctx, db, c.loc)
 		if err != nil {
@@ -160,7 +173,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	m := metrics.New(metrics.Build{Version: bi.version, Commit: bi.commit})
 	db = timeWrites(db, m)
 	poll.metrics = m
-	hub.metrics, hub.userAgent = m, bi.userAgent(poll.contactURL)
+	if shared {
+		poll.owner = owner
+	}
+	hub.metrics, hub.userAgent, hub.owner = m, bi.userAgent(poll.contactURL), owner
 	hub.setup(db, c.base, log)
 	webCfg := web.Config{
 		HubURLs: hub.urls(), Hub: hub.webHub(),
@@ -168,6 +184,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		CheckSourceURL: poll.checkSourceURL,
 		PublicContent:  feed.Plan(publicContent),
 		FeedMaxAge:     feedMaxAge, StaleAfter: staleness, Logger: log,
+		SharedRates:  shared,
 		Metrics:      m,
 		ServeMetrics: metricsLn == nil,
 		Version:      bi.version,
@@ -180,8 +197,14 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		webCfg.AccessLog = logBuf
 	}
 	handler := web.New(db, webCfg)
+	// A worker renders feeds for the hub with the same handler, but over
+	// HTTP it answers only its health and metrics.
+	var public http.Handler = handler
+	if !rl.serves() {
+		public = workerHandler(handler, metricsLn == nil)
+	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           public,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -192,20 +215,28 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 
 	base := c.base.String()
-	fmt.Fprintf(e.stdout, "herald is serving %s (database %s)\n", base, showDB(c.db))
-	fmt.Fprintf(e.stdout, "  pages:       %s/\n", base)
-	fmt.Fprintf(e.stdout, "  feeds:       %s/feed.atom  %s/feed.rss  %s/feed.json\n", base, base, base)
-	fmt.Fprintf(e.stdout, "  a tag feed:  %s/tags/cyber-diplomacy/feed.atom\n", base)
-	fmt.Fprintf(e.stdout, "  every feed:  %s/feeds.opml\n", base)
-	if hub.on {
-		fmt.Fprintf(e.stdout, "  websub hub:  %s/websub\n", base)
-	}
-	if metricsLn != nil {
-		fmt.Fprintf(e.stdout, "  metrics:     http://%s/metrics\n", metricsLn.Addr())
+	if rl.serves() {
+		fmt.Fprintf(e.stdout, "herald is serving %s (database %s)\n", base, showDB(c.db))
+		fmt.Fprintf(e.stdout, "  pages:       %s/\n", base)
+		fmt.Fprintf(e.stdout, "  feeds:       %s/feed.atom  %s/feed.rss  %s/feed.json\n", base, base, base)
+		fmt.Fprintf(e.stdout, "  a tag feed:  %s/tags/cyber-diplomacy/feed.atom\n", base)
+		fmt.Fprintf(e.stdout, "  every feed:  %s/feeds.opml\n", base)
+		if hub.on {
+			fmt.Fprintf(e.stdout, "  websub hub:  %s/websub\n", base)
+		}
 	} else {
-		fmt.Fprintf(e.stdout, "  metrics:     %s/metrics\n", base)
+		fmt.Fprintf(e.stdout, "herald is working for %s (database %s): polling sources, delivering WebSub, pruning\n", base, showDB(c.db))
+		fmt.Fprintf(e.stdout, "  health:      http://%s/healthz\n", ln.Addr())
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", base)
+	switch {
+	case metricsLn != nil:
+		fmt.Fprintf(e.stdout, "  metrics:     http://%s/metrics\n", metricsLn.Addr())
+	case rl.serves():
+		fmt.Fprintf(e.stdout, "  metrics:     %s/metrics\n", base)
+	default:
+		fmt.Fprintf(e.stdout, "  metrics:     http://%s/metrics\n", ln.Addr())
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", base, "role", string(rl), "instance", owner)
 
 	var wg sync.WaitGroup
 	if logBuf != nil {
@@ -215,17 +246,34 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		defer logWG.Wait()
 		defer stopLogFlush()
 	}
-	// The poller fetches due sources until shutdown (see fetch.go); it is
-	// stopped and waited for below, before the store closes.
+	// Word of writes made by other instances (PostgreSQL), for the caches
+	// and the hub (see role.go); until shutdown.
+	listenCtx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	listen(listenCtx, &wg, notifier, handler.Changed, handler.Listening, log)
+	// The background work, unless --role web: the poller fetches due
+	// sources (see fetch.go), the WebSub hub verifies and delivers (see
+	// hub.go), retention prunes (see retention.go), until shutdown. Each is
+	// stopped and waited for below, giving back the claims it holds,
+	// before the store closes.
 	pollCtx, stopPoll := context.WithCancel(ctx)
 	defer stopPoll()
-	poll.start(pollCtx, &wg, db, log, handler.Changed)
-	// The WebSub hub delivers until shutdown (see hub.go); it too is
-	// stopped and waited for below, before the store closes.
 	hubCtx, stopHub := context.WithCancel(ctx)
 	defer stopHub()
-	hub.start(hubCtx, &wg, db, handler, log)
-	stopPrune := keep.start(ctx, &wg, db, log) // see retention.go
+	stopPrune := func() {}
+	var leaderPrune *leaderPruner
+	if rl.works() {
+		poll.start(pollCtx, &wg, db, log, handler.Changed)
+		hub.start(hubCtx, &wg, db, handler, log)
+		var p pruner = db
+		if shared {
+			leaderPrune = &leaderPruner{db: db, owner: owner, m: m}
+			p = leaderPrune
+		}
+		stopPrune = keep.start(ctx, &wg, p, log)
+	} else {
+		log.Info("not polling, delivering or pruning (--role web): the workers do")
+	}
 	stopMetrics := func(context.Context) error { return nil }
 	if metricsLn != nil {
 		stopMetrics = serveMetrics(metricsLn, m, log, &wg)
@@ -246,6 +294,23 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 			}
 		}
 	})
+	if shared && rl.serves() {
+		// Subscribers' requests, counted for the site's rate limits, go to
+		// the database in batches; these are the stragglers (see
+		// feed/web/rate.go).
+		wg.Go(func() {
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-flushCtx.Done():
+					return
+				case <-t.C:
+					handler.FlushRates(flushCtx)
+				}
+			}
+		})
+	}
 	serveErr := make(chan error, 1)
 	wg.Go(func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -260,16 +325,26 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	case serveFailed = <-serveErr:
 	}
 	// Whatever ended serving, every goroutine is stopped and waited for,
-	// and the usage counted so far is stored, before the store closes.
+	// and the usage counted so far is stored, before the store closes. The
+	// background work stops taking work first: the poller and the hub cut
+	// their work in flight short and give back their claims, so that other
+	// instances take it at once, while the requests in flight are answered.
+	stopPoll()
+	stopHub()
+	stopPrune()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
 	stopMetrics(shutdownCtx)
 	stopFlush()
-	stopPoll()
-	stopHub()
-	stopPrune()
+	stopListen()
 	wg.Wait()
+	if leaderPrune != nil {
+		if lerr := leaderPrune.release(shutdownCtx); lerr != nil {
+			log.Warn("release the retention lease", "err", lerr)
+		}
+	}
+	handler.FlushRates(shutdownCtx)
 	if ferr := handler.FlushUsage(shutdownCtx); ferr != nil {
 		log.Error("store subscriber usage", "err", ferr)
 	}

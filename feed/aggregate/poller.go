@@ -80,6 +80,16 @@ type PollerOptions struct {
 	// Metrics, when set, counts each poll's result (and a failure's
 	// reason), the articles stored and the time of each fetch.
 	Metrics *metrics.Metrics
+	// Owner, when set, makes the Poller share its work with other
+	// instances of herald on the same database: it names this instance in
+	// the claims it takes, and the store must then be a Claims too (see
+	// claim.go). Empty, the Poller polls whatever DueSources gives, as one
+	// process alone on its database does.
+	Owner string
+	// Lease is how long a claim on a source holds before another instance
+	// may take the source over (default three times the Fetcher's Timeout;
+	// see claim.go).
+	Lease time.Duration
 }
 
 // A Poller polls sources and stores what they give: it picks the sources to
@@ -94,6 +104,7 @@ type PollerOptions struct {
 // flight, records nothing for them, and returns once every worker has ended.
 type Poller struct {
 	store   Store
+	claims  Claims // nil without PollerOptions.Owner
 	fetcher *Fetcher
 	limiter *Limiter
 	parsing *parseBudget
@@ -123,12 +134,23 @@ func NewPoller(st Store, f *Fetcher, o PollerOptions) *Poller {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Lease <= 0 {
+		o.Lease = 3 * f.timeout
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var claims Claims
+	if o.Owner != "" {
+		var ok bool
+		if claims, ok = st.(Claims); !ok {
+			panic("aggregate: PollerOptions.Owner is set but the store takes no claims")
+		}
+	}
 	return &Poller{
 		store:   st,
+		claims:  claims,
 		fetcher: f,
 		limiter: NewLimiter(o.Workers, o.PerHost),
 		parsing: newParseBudget(o.ParseBudget),
@@ -190,9 +212,16 @@ var allTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 // failing source is counted and described in the Summary, not returned as
 // an error.
 //
+// With an Owner, the sources that are due are claimed first, as PollDue
+// does, so that none is fetched by two instances (see runOnceClaimed); the
+// sources named by ID are fetched as asked, claimed or not.
+//
 // Errors: feed.ErrNotFound for an unknown ID (nothing is polled then); the
 // store's errors; ctx.Err() when ctx ended, with what was done by then.
 func (p *Poller) RunOnce(ctx context.Context, ids ...int64) (Summary, error) {
+	if p.claims != nil && len(ids) == 0 {
+		return p.runOnceClaimed(ctx)
+	}
 	var srcs []feed.Source
 	if len(ids) == 0 {
 		var err error
@@ -214,8 +243,12 @@ func (p *Poller) RunOnce(ctx context.Context, ids ...int64) (Summary, error) {
 }
 
 // PollDue polls every enabled source that is due, Batch sources at a time,
-// and returns what happened. Errors are as for RunOnce.
+// and returns what happened. With an Owner it polls those it can claim
+// instead, as workers free up (see claimPass). Errors are as for RunOnce.
 func (p *Poller) PollDue(ctx context.Context) (Summary, error) {
+	if p.claims != nil {
+		return p.claimPass(ctx)
+	}
 	var sum Summary
 	seen := map[int64]bool{}
 	for {
@@ -277,10 +310,11 @@ func (p *Poller) Run(ctx context.Context) {
 
 // polled is what one worker did with one source.
 type polled struct {
-	src       feed.Source
-	host      string
-	cancelled bool // ctx ended first: nothing was recorded
-	sum       Summary
+	src        feed.Source
+	host       string
+	cancelled  bool // ctx ended first: nothing was recorded
+	unrecorded bool // storing the outcome failed: nothing was recorded
+	sum        Summary
 }
 
 // pass polls srcs, at most Workers at a time and PerHost at a time per host.
@@ -441,6 +475,13 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 		}
 	}
 	next := Update(src, p.opt.Now(), o, p.opt.Policy)
+	if p.claims != nil && resp != nil && resp.RetryAfter > 0 && retryLater(resp.Status) {
+		// The host asked to be left alone: every instance leaves its other
+		// sources alone too, until the time this one is due again.
+		if err := p.claims.HoldHost(ctx, hostKey(src.URL), next.NextFetch); err != nil && ctx.Err() == nil {
+			p.log.WarnContext(ctx, "hold host", "host", hostKey(src.URL), "err", err)
+		}
+	}
 	changes, err := p.store.RecordPoll(ctx, src.URL, next, arts)
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -449,6 +490,7 @@ func (p *Poller) poll(ctx context.Context, src feed.Source, host string, rules *
 	case err != nil:
 		o.Err = err
 		reason = metrics.FailStore
+		out.unrecorded = true
 	}
 
 	out.sum.Sources = 1

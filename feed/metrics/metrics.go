@@ -37,6 +37,9 @@ type Metrics struct {
 	deliveriesNow   prometheus.Gauge
 	subscriberPolls *prometheus.CounterVec   // result
 	storeWrites     *prometheus.HistogramVec // method
+	claimsHeld      prometheus.Gauge
+	notifierUp      prometheus.Gauge
+	leader          *prometheus.GaugeVec // lease
 
 	// FeedCache is counted by the web server with atomic adds, and read
 	// only when /metrics is scraped: answering a cached feed costs no label
@@ -94,6 +97,11 @@ const (
 	SubscriberNotModified = "not_modified"
 	SubscriberRateLimited = "rate_limited"
 	SubscriberError       = "error"
+
+	// Leader leases (herald_leader): periodic work that one instance does
+	// for all.
+	LeaseHub       = "hub"       // external hub pings, pruning expired subscriptions
+	LeaseRetention = "retention" // pruning the change log, tombstones and versions
 )
 
 // latencyBuckets spans a cached feed (tens of microseconds) to a slow
@@ -156,6 +164,18 @@ func New(b Build) *Metrics {
 		Help:    "Time of each write to the store (one transaction), by method.",
 		Buckets: latencyBuckets,
 	}, []string{"method"})
+	m.claimsHeld = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_poll_claims_held",
+		Help: "Sources this instance has claimed in the database and is polling (with --db postgres://; 0 otherwise).",
+	})
+	m.notifierUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "herald_notifier_up",
+		Help: "1 while this instance hears of other instances' writes at once (PostgreSQL LISTEN); 0 while it checks for them every --stale-after instead.",
+	})
+	m.leader = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "herald_leader",
+		Help: "1 while this instance holds the named leader lease (hub: external hub pings and pruning subscriptions; retention: pruning), else 0.",
+	}, []string{"lease"})
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "herald_build_info",
 		Help:        "Always 1; its labels name the running build.",
@@ -171,6 +191,7 @@ func New(b Build) *Metrics {
 		buildInfo,
 		m.requests, m.render, m.polls, m.pollFailures, m.items, m.fetch,
 		m.verifications, m.deliveries, m.verifyQueue, m.deliveriesNow, m.subscriberPolls, m.storeWrites,
+		m.claimsHeld, m.notifierUp, m.leader,
 		counterFunc("herald_feed_cache_hits_total", "Feed documents taken from the feed cache, for requests and WebSub.", &m.FeedCache.Hits),
 		counterFunc("herald_feed_cache_misses_total", "Feed documents that had to be built.", &m.FeedCache.Misses),
 		counterFunc("herald_feed_cache_not_modified_total", "Feed requests answered 304 Not Modified.", &m.FeedCache.NotModified),
@@ -194,6 +215,9 @@ func New(b Build) *Metrics {
 	}
 	for _, v := range []string{SubscriberOK, SubscriberNotModified, SubscriberRateLimited, SubscriberError} {
 		m.subscriberPolls.WithLabelValues(v)
+	}
+	for _, v := range []string{LeaseHub, LeaseRetention} {
+		m.leader.WithLabelValues(v)
 	}
 	return m
 }
@@ -299,6 +323,44 @@ func (m *Metrics) VerificationsQueued(delta int) {
 	if m != nil {
 		m.verifyQueue.Add(float64(delta))
 	}
+}
+
+// SetVerificationsQueued sets the number of verifications waiting, as the
+// store counts them (the queue every instance shares).
+func (m *Metrics) SetVerificationsQueued(n int) {
+	if m != nil {
+		m.verifyQueue.Set(float64(n))
+	}
+}
+
+// ClaimsHeld moves the number of sources this instance has claimed by delta.
+func (m *Metrics) ClaimsHeld(delta int) {
+	if m != nil {
+		m.claimsHeld.Add(float64(delta))
+	}
+}
+
+// NotifierUp records whether this instance hears of other instances'
+// writes at once.
+func (m *Metrics) NotifierUp(up bool) {
+	if m != nil {
+		m.notifierUp.Set(b2f(up))
+	}
+}
+
+// Leader records whether this instance holds the leader lease named lease
+// (LeaseHub, LeaseRetention).
+func (m *Metrics) Leader(lease string, held bool) {
+	if m != nil {
+		m.leader.WithLabelValues(lease).Set(b2f(held))
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // DeliveriesInFlight moves the number of deliveries under way by delta.

@@ -17,7 +17,7 @@ import (
 //	/tags/{slugs}/archive/{n}.atom       archive page n: fh:archive, never changes once closed
 //
 // (and likewise .rss and .json, and /archive/... for the whole site). Pages
-// follow the order articles were first stored (see store.ArchiveSpan), so
+// follow the order articles were first stored (see feed.ArchiveSpan), so
 // an article never moves from one page to another, and a closed page gains
 // none. Walking prev-archive links from current reaches every page.
 

@@ -305,7 +305,8 @@ const maxCachedFeeds = 10_000
 
 // feedCache keeps the answers of feeds in memory and drops them when the
 // store's content version moves. It reads the version at most once per
-// staleAfter, unless a write in this process asked it to look again.
+// staleAfter, unless a write in this process, or word of one in another
+// (Server.Changed), asked it to look again.
 type feedCache struct {
 	store interface {
 		Version(context.Context) (int64, error)
@@ -313,6 +314,10 @@ type feedCache struct {
 	now          func() time.Time
 	staleAfter   time.Duration
 	cacheControl *[numPolicies][]string
+	// notified is set while every committed change is pushed to the server
+	// (Server.Listening): staleAfter is then only a safety net, and at
+	// least NotifiedStaleAfter.
+	notified atomic.Bool
 
 	// stats counts hits, misses and 304s: into Config.Metrics when it is
 	// set, else into counters nobody reads. metrics times renders and
@@ -343,12 +348,16 @@ func (c *feedCache) invalidate() { c.checked.Store(0) }
 // last read, as of now, is older than staleAfter or was invalidated.
 func (c *feedCache) currentVersion(ctx context.Context, now time.Time) (int64, error) {
 	ns := now.UnixNano()
-	if last := c.checked.Load(); last != 0 && ns-last < int64(c.staleAfter) {
+	stale := int64(c.staleAfter)
+	if c.notified.Load() {
+		stale = max(stale, int64(NotifiedStaleAfter))
+	}
+	if last := c.checked.Load(); last != 0 && ns-last < stale {
 		return c.version.Load(), nil
 	}
 	c.checkMu.Lock()
 	defer c.checkMu.Unlock()
-	if last := c.checked.Load(); last != 0 && ns-last < int64(c.staleAfter) {
+	if last := c.checked.Load(); last != 0 && ns-last < stale {
 		return c.version.Load(), nil // another request just read it
 	}
 	v, err := c.store.Version(ctx)

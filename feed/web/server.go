@@ -79,8 +79,14 @@ type Config struct {
 	FeedMaxAge time.Duration
 	// StaleAfter bounds how long a cached feed may miss a change made by
 	// another process (such as "herald ingest"); this process's own writes
-	// are seen at once.
+	// are seen at once. While the server hears of every change as it is
+	// committed (see Listening), it checks only every NotifiedStaleAfter.
 	StaleAfter time.Duration
+	// SharedRates counts subscribers' requests in the store (AddRateUse),
+	// so that a token's rate per minute holds across every instance on the
+	// database (see subscriber.go); the store must count them. Without it
+	// each server counts in memory, right for one instance alone.
+	SharedRates bool
 	// Logger takes what the server has to say, and the access log (a line
 	// per request: info, debug for /static/, /healthz and /metrics, error
 	// with the error for a 5xx) unless AccessLog is set.
@@ -131,6 +137,7 @@ type Server struct {
 	started    time.Time
 
 	limits rateLimits // per subscriber
+	shared *siteRates // per subscriber, across instances; nil without Config.SharedRates
 	usage  usageLog   // per subscriber, until FlushUsage
 
 	rules rule.Cache
@@ -162,6 +169,13 @@ func New(st Store, cfg Config) *Server {
 	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cacheControl: cacheControls(cfg.FeedMaxAge),
 		routeMetrics: map[string]*metrics.Route{}, pageHeader: pageSecurity(cfg.BaseURL), started: cfg.Now()}
 	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter, &s.cacheControl)
+	if cfg.SharedRates {
+		rs, ok := st.(rateStore)
+		if !ok {
+			panic("web: Config.SharedRates needs a store that counts rates")
+		}
+		s.shared = newSiteRates(rs, cfg.Logger)
+	}
 	if m := cfg.Metrics; m != nil {
 		s.cache.stats, s.cache.metrics = &m.FeedCache, m
 		s.cache.routeOf = s.feedRoute
@@ -265,10 +279,31 @@ func (s *Server) abs(path string) string {
 	return u.String()
 }
 
-// Changed tells the server that another part of this process (the source
-// poller) changed the content: cached feeds are checked again at once and
-// the WebSub hub looks for feeds to push.
+// Changed tells the server that the content may have changed: another part
+// of this process (the source poller) wrote, or the store said that a
+// write was committed somewhere (store.Notifier). Cached feeds, pages and
+// API answers are checked against the store's version at the next request,
+// and the WebSub hub looks for feeds to push.
 func (s *Server) Changed() { s.invalidate() }
+
+// NotifiedStaleAfter is how often the cached answers are checked against
+// the store while the server hears of every committed change (Listening):
+// a safety net only, since each change invalidates them at once.
+const NotifiedStaleAfter = 30 * time.Second
+
+// Listening tells the server whether it hears of every change as it is
+// committed, in any process (the up of store.Notifier.Listen, which calls
+// Changed for each): while it does, the cache checks the store's version
+// only every NotifiedStaleAfter (or Config.StaleAfter, if longer); while it
+// does not, every Config.StaleAfter, as without a notifier. Answering a
+// cached feed costs the same either way.
+func (s *Server) Listening(up bool) {
+	s.cache.notified.Store(up)
+	if !up {
+		s.invalidate() // changes may have been missed meanwhile
+	}
+	s.cfg.Metrics.NotifierUp(up)
+}
 
 // invalidate makes cached feeds re-check the store at the next request; a
 // handler calls it after a write of its own.

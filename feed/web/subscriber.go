@@ -34,12 +34,22 @@ func (s *Server) subscriberAuth(r *http.Request) (*feed.Subscriber, error) {
 	case !sub.Revoked.IsZero():
 		return nil, refuse(errForbidden, "this feed token has been revoked")
 	}
-	if wait := s.limits.take(sub.ID, sub.RatePerMinute, s.cfg.Now()); wait > 0 {
+	if wait := s.takeRate(r.Context(), sub); wait > 0 {
 		s.cfg.Metrics.SubscriberPoll(metrics.SubscriberRateLimited)
 		return nil, refuse(errTooManyRequests, fmt.Sprintf("this feed token is limited to %d requests a minute", sub.RatePerMinute)).
 			with("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
 	return sub, nil
+}
+
+// takeRate spends one request of sub's rate: over the whole site with
+// Config.SharedRates (see rate.go), else in this process. It returns 0, or
+// how long to wait.
+func (s *Server) takeRate(ctx context.Context, sub *feed.Subscriber) time.Duration {
+	if s.shared != nil {
+		return s.shared.take(ctx, sub.ID, sub.RatePerMinute, s.cfg.Now())
+	}
+	return s.limits.take(sub.ID, sub.RatePerMinute, s.cfg.Now())
 }
 
 // subscriberView is how a subscriber's feeds are rendered.
@@ -132,7 +142,8 @@ func (s *Server) subscriberMayRead(r *http.Request, sub *feed.Subscriber) error 
 		": use /s/{token}/tags/"+sub.Tags[0]+"/feed.atom")
 }
 
-// rateLimits keeps one token bucket per subscriber, in memory.
+// rateLimits keeps one token bucket per subscriber, in memory: the limit of
+// one instance alone (SQLite). See rate.go for many.
 type rateLimits struct {
 	mu      sync.Mutex
 	buckets map[int64]*bucket

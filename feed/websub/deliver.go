@@ -52,7 +52,7 @@ func (h *Hub) verify(ctx context.Context, topics Topics, r Request) {
 	sub := r.subscription(start)
 	status, err := h.challenge(ctx, r, sub.Lease)
 	if ctx.Err() != nil {
-		return // shutting down; the subscriber will ask again
+		return // shutting down: the request stays queued, for whoever takes it
 	}
 	// Callbacks often carry a token in their query; logs get it redacted.
 	log := h.log.With("mode", r.Mode, "topic", r.Topic, "callback", feed.RedactURL(r.Callback))
@@ -139,7 +139,7 @@ func (h *Hub) deliver(ctx context.Context, j job) {
 	start := h.opt.Now()
 	status, err := h.post(ctx, &s, j.content)
 	if ctx.Err() != nil {
-		return // shutting down; the next Run delivers it
+		return // shutting down: the claim is given back, and whoever takes it delivers
 	}
 	now := h.opt.Now()
 	d := feed.Delivery{Time: start, Kind: feed.Content, Attempt: s.Failures + 1, Status: status, Duration: now.Sub(start)}

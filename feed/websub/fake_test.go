@@ -15,7 +15,8 @@ import (
 	"herald/feed"
 )
 
-// fakeStore is an in-memory Store.
+// fakeStore is an in-memory Store, claims and queue included, with the
+// store's semantics (see store.DB) for one process.
 type fakeStore struct {
 	mu      sync.Mutex
 	version int64
@@ -24,9 +25,150 @@ type fakeStore struct {
 	log     []feed.Delivery
 	// recorded, when set, hears of every delivery recorded or logged.
 	recorded chan feed.Delivery
+
+	queue     []*feed.HubRequest // by ID
+	nextReq   int64
+	reqClaims map[int64]claim // by request ID
+	subClaims map[int64]claim // by subscription ID
+	leases    map[string]claim
 }
 
-func newFakeStore() *fakeStore { return &fakeStore{version: 1, subs: map[int64]*feed.Subscription{}} }
+// A claim is held by owner until until.
+type claim struct {
+	owner string
+	until time.Time
+}
+
+func (c claim) live(now time.Time) bool { return c.until.After(now) }
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{version: 1, subs: map[int64]*feed.Subscription{},
+		reqClaims: map[int64]claim{}, subClaims: map[int64]claim{}, leases: map[string]claim{}}
+}
+
+func (st *fakeStore) EnqueueHubRequest(_ context.Context, r *feed.HubRequest, max int) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rest := slices.DeleteFunc(slices.Clone(st.queue), func(q *feed.HubRequest) bool {
+		return q.Topic == r.Topic && q.Callback == r.Callback
+	})
+	if max > 0 && len(rest) >= max {
+		return feed.ErrBusy
+	}
+	st.nextReq++
+	r.ID, r.Created = st.nextReq, time.Now()
+	q := *r
+	st.queue = append(rest, &q)
+	return nil
+}
+
+func (st *fakeStore) ClaimHubRequests(_ context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]feed.HubRequest, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []feed.HubRequest
+	for _, q := range st.queue {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		if st.reqClaims[q.ID].live(now) {
+			continue
+		}
+		st.reqClaims[q.ID] = claim{owner, now.Add(lease)}
+		out = append(out, *q)
+	}
+	return out, nil
+}
+
+func (st *fakeStore) FinishHubRequest(_ context.Context, id int64) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.reqClaims, id)
+	n := len(st.queue)
+	st.queue = slices.DeleteFunc(st.queue, func(q *feed.HubRequest) bool { return q.ID == id })
+	if len(st.queue) == n {
+		return feed.ErrNotFound
+	}
+	return nil
+}
+
+func (st *fakeStore) PendingHubRequests(context.Context) (int, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.queue), nil
+}
+
+// queued returns the requests waiting.
+func (st *fakeStore) queued() []feed.HubRequest {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []feed.HubRequest
+	for _, q := range st.queue {
+		out = append(out, *q)
+	}
+	return out
+}
+
+func (st *fakeStore) ClaimDelivery(_ context.Context, id int64, etag, owner string, now time.Time, lease time.Duration) (bool, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.subs[id]
+	if !ok || st.subClaims[id].live(now) || !s.Active(now) || s.DeliveredETag == etag || s.NextAttempt.After(now) {
+		return false, nil
+	}
+	st.subClaims[id] = claim{owner, now.Add(lease)}
+	return true, nil
+}
+
+func (st *fakeStore) ReleaseHub(_ context.Context, owner string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, m := range []map[int64]claim{st.reqClaims, st.subClaims} {
+		for id, c := range m {
+			if c.owner == owner {
+				delete(m, id)
+			}
+		}
+	}
+	return nil
+}
+
+// claimed reports whether a claim is held on subscription id (as of the
+// far future: whether any was left at all).
+func (st *fakeStore) claimed(id int64) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.subClaims[id]
+	return ok
+}
+
+func (st *fakeStore) AcquireLease(_ context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if c := st.leases[name]; c.live(now) && c.owner != owner {
+		return false, nil
+	}
+	st.leases[name] = claim{owner, now.Add(ttl)}
+	return true, nil
+}
+
+// leaseHolder returns who holds the lease called name ("" for nobody).
+func (st *fakeStore) leaseHolder(name string) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.leases[name].owner
+}
+
+func (st *fakeStore) ReleaseLease(_ context.Context, name, owner string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.leases[name].owner == owner {
+		delete(st.leases, name)
+	}
+	return nil
+}
 
 func (st *fakeStore) bump() {
 	st.mu.Lock()
@@ -104,6 +246,7 @@ func (st *fakeStore) RecordDelivery(ctx context.Context, s *feed.Subscription, d
 	if ok {
 		old.DeliveredETag, old.Failures, old.NextAttempt = s.DeliveredETag, s.Failures, s.NextAttempt
 	}
+	delete(st.subClaims, s.ID)
 	st.mu.Unlock()
 	if !ok {
 		return feed.ErrNotFound

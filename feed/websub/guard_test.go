@@ -42,7 +42,8 @@ func TestRequestRefusesPrivateCallbacks(t *testing.T) {
 		"split.example":    {netip.MustParseAddr("93.184.216.34"), netip.MustParseAddr("::1")},
 		"sub.example":      {netip.MustParseAddr("93.184.216.34")},
 	}}
-	h := New(newFakeStore(), Options{URL: testHub, Guard: guard.Policy{Resolver: r}}) // public addresses only
+	st := newFakeStore()
+	h := New(st, Options{URL: testHub, Guard: guard.Policy{Resolver: r}}) // public addresses only
 	for cb, class := range map[string]string{
 		"http://127.0.0.1:9/cb":          "loopback",
 		"http://localhost:9/cb":          "loopback",
@@ -78,8 +79,8 @@ func TestRequestRefusesPrivateCallbacks(t *testing.T) {
 			t.Errorf("%s: got %v, which names a flag", cb, err)
 		}
 	}
-	if len(h.queue) != 0 {
-		t.Errorf("%d refused requests queued", len(h.queue))
+	if q := st.queued(); len(q) != 0 {
+		t.Errorf("%d refused requests queued", len(q))
 	}
 	slices.Sort(r.asked)
 	if want := []string{"gone.example", "intranet.example", "split.example"}; !slices.Equal(r.asked, want) {

@@ -2,6 +2,7 @@ package websub
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,11 +30,27 @@ const (
 // They get nothing meanwhile: only active ones are ever read.
 const pruneEvery = time.Hour
 
-// ErrBusy is returned by Request when too many verifications wait already.
-// The subscriber may try again later.
-var ErrBusy = errors.New("the hub has too many requests waiting")
+// leaderLease names the lease of the instance that does the hub's periodic
+// work for all (pruning, pinging an external hub); minLeaderTTL is its
+// shortest term.
+const (
+	leaderLease  = "hub-leader"
+	minLeaderTTL = 30 * time.Second
+)
 
-// Store is what the hub keeps in storage (*store.DB has it).
+// releaseTimeout bounds giving claims back when Run ends, after its
+// context has.
+const releaseTimeout = 5 * time.Second
+
+// ErrBusy is returned by Request when too many verifications wait already.
+// The subscriber may try again later. It is feed.ErrBusy, which the store
+// returns when its queue is full.
+var ErrBusy = feed.ErrBusy
+
+// Store is what the hub keeps in storage (*store.DB has it). The queue of
+// verifications, the claims on deliveries and the leader lease are in the
+// store, shared by every instance of herald on the database, so that each
+// verification and each delivery is made once, by one of them.
 type Store interface {
 	// Version grows with every change to published content, made by any
 	// process.
@@ -42,8 +59,28 @@ type Store interface {
 	DeleteSubscription(ctx context.Context, topic, callback string) error
 	ActiveSubscriptions(ctx context.Context, now time.Time) ([]feed.Subscription, error)
 	PruneSubscriptions(ctx context.Context, now time.Time) (int, error)
+	// RecordDelivery also ends the claim on the subscription.
 	RecordDelivery(ctx context.Context, s *feed.Subscription, d feed.Delivery) error
 	LogDelivery(ctx context.Context, d feed.Delivery) error
+
+	// EnqueueHubRequest queues r, replacing a waiting request for the same
+	// topic and callback; feed.ErrBusy when max wait already.
+	EnqueueHubRequest(ctx context.Context, r *feed.HubRequest, max int) error
+	// ClaimHubRequests claims up to limit waiting requests for owner until
+	// now+lease, oldest first.
+	ClaimHubRequests(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]feed.HubRequest, error)
+	// FinishHubRequest removes a request; feed.ErrNotFound when a newer one
+	// replaced it meanwhile.
+	FinishHubRequest(ctx context.Context, id int64) error
+	PendingHubRequests(ctx context.Context) (int, error)
+	// ClaimDelivery claims subscription id for owner until now+lease, for
+	// the content whose ETag is etag: true when it is due that delivery and
+	// no live claim holds it.
+	ClaimDelivery(ctx context.Context, id int64, etag, owner string, now time.Time, lease time.Duration) (bool, error)
+	// ReleaseHub ends every claim owner holds on requests and subscriptions.
+	ReleaseHub(ctx context.Context, owner string) error
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, owner string) error
 }
 
 // Content is one version of a topic's feed document.
@@ -74,26 +111,36 @@ type Options struct {
 	// a subscription is asked for and at every connection. The zero value
 	// allows public addresses only.
 	Guard guard.Policy
-	// Workers bounds the verifications and deliveries under way at once
-	// (default 16).
+	// Workers bounds the verifications and deliveries this hub makes at
+	// once (default 16).
 	Workers int
 	// Timeout bounds each verification and each delivery, from connecting
-	// to the end of the answer (default 10s).
+	// to the end of the answer (default 10s). Twice it is the lease of each
+	// claim: how long the work of an instance that died waits before
+	// another takes it over.
 	Timeout time.Duration
-	// CheckEvery is how often the content version is read, to notice
-	// changes made by other processes (default 5s). Changes made through
-	// this process are noticed at once, through Notify.
+	// CheckEvery is how often the hub looks at the store without being
+	// told to: for changes made by other processes that it did not hear of
+	// (default 5s), for requests queued through other instances, for
+	// retries and for work whose claim ran out. Changes made through this
+	// process are noticed at once, through Notify.
 	CheckEvery time.Duration
 	// Retry says when failed deliveries are tried again; the zero value
 	// means DefaultRetry.
 	Retry RetryPolicy
-	// MaxPending bounds the verifications waiting for a worker (default
-	// 1000); past it Request returns ErrBusy.
+	// MaxPending bounds the verifications waiting in the store's queue, for
+	// every instance together (default 1000); past it Request returns
+	// ErrBusy.
 	MaxPending int
 	// ExternalHub, when set, is another hub that is sent a publish ping
 	// (hub.mode=publish, hub.url=topic) for each of Topics.TopicURLs that
-	// changes. It is configured by the operator and not guarded.
+	// changes, by the instance that holds the hub's leader lease. It is
+	// configured by the operator and not guarded.
 	ExternalHub string
+	// Owner names this instance in the claims it takes in the store: an id
+	// of its own, such as hostname-pid-random. New makes one when it is
+	// empty.
+	Owner string
 	// UserAgent is sent with every request (default "herald"); herald
 	// serve sends "herald/VERSION (+CONTACT-URL)", as its fetches do.
 	UserAgent string
@@ -105,33 +152,37 @@ type Options struct {
 	Now func() time.Time
 }
 
-// A Hub is a WebSub hub over the feeds of Topics. Request takes subscription
-// requests; Run verifies them and delivers content until its context ends.
-// A Hub is safe for concurrent use.
+// A Hub is a WebSub hub over the feeds of Topics. Request queues
+// subscription requests in the store; Run verifies them and delivers content
+// until its context ends. Any number of Hubs, in as many processes, may
+// share one store: each verification and each delivery is claimed in the
+// store by one of them (see doc.go). A Hub is safe for concurrent use.
 type Hub struct {
 	store   Store
 	opt     Options
+	lease   time.Duration // of each claim: twice Timeout
 	log     *slog.Logger
 	client  *http.Client // guarded: to callbacks
 	pinger  *http.Client // to the external hub
 	running atomic.Bool
 
-	wake  chan struct{} // a pass is wanted now; holds at most one
-	queue chan subKey   // verifications waiting, by key into pending
+	wake   chan struct{} // a pass is wanted now; holds at most one
+	queued chan struct{} // a request was queued through this Hub; holds at most one
+
+	slots chan struct{}  // one per verification or delivery under way
+	jobs  sync.WaitGroup // the goroutines that make them
 
 	mu       sync.Mutex
-	pending  map[subKey]Request // the latest request for each queued key
-	inflight map[int64]bool     // subscriptions with a delivery under way
-	finished map[int64]bool     // ... or whose delivery ended during this pass
+	inflight map[int64]bool // subscriptions with a delivery under way here
 
 	// Owned by the dispatcher.
-	version   int64
-	contents  map[string]Content // rendered at version
-	pinged    map[string]string  // topic -> ETag the external hub last heard of
-	lastPrune time.Time
+	version     int64
+	contents    map[string]Content // rendered at version
+	pinged      map[string]string  // topic -> ETag the external hub last heard of
+	lastPrune   time.Time
+	leader      bool      // this Hub holds the leader lease
+	leaderCheck time.Time // when to renew or ask for it next
 }
-
-type subKey struct{ topic, callback string }
 
 // New returns a Hub that keeps its subscriptions in st.
 func New(st Store, o Options) *Hub {
@@ -159,17 +210,20 @@ func New(st Store, o Options) *Hub {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Owner == "" {
+		o.Owner = "hub-" + rand.Text()
+	}
 	return &Hub{
 		store:    st,
 		opt:      o,
+		lease:    2 * o.Timeout,
 		log:      o.Logger,
 		client:   newClient(o.Guard, o.Workers, o.Timeout),
 		pinger:   &http.Client{},
 		wake:     make(chan struct{}, 1),
-		queue:    make(chan subKey, o.MaxPending),
-		pending:  map[subKey]Request{},
+		queued:   make(chan struct{}, 1),
+		slots:    make(chan struct{}, o.Workers),
 		inflight: map[int64]bool{},
-		finished: map[int64]bool{},
 		contents: map[string]Content{},
 		pinged:   map[string]string{},
 	}
@@ -185,14 +239,15 @@ func (h *Hub) Notify() {
 }
 
 // Request takes a request that ParseRequest read, whose topics the caller
-// has checked are feeds here. A subscribe or unsubscribe is queued for the
-// verification of intent, which Run's workers make; a newer request for the
-// same topic and callback replaces one still waiting. A publish ping makes
-// the hub look for changes now.
+// has checked are feeds here. A subscribe or unsubscribe is queued in the
+// store for the verification of intent, which the Run of this Hub or of
+// another instance's makes; a newer request for the same topic and callback
+// replaces one still waiting. A publish ping makes the hub look for changes
+// now. A Hub that does not Run (herald serve --role web) still queues.
 //
 // Errors: a *feed.ValidationError for bad fields, a callback whose host the
 // guard refuses or has an address it refuses, or a callback whose host does
-// not resolve; ErrBusy when too many requests wait.
+// not resolve; ErrBusy when too many requests wait; the store's errors.
 func (h *Hub) Request(ctx context.Context, r Request) error {
 	if err := r.validate(); err != nil {
 		return err
@@ -204,21 +259,18 @@ func (h *Hub) Request(ctx context.Context, r Request) error {
 	if err := h.checkCallback(ctx, r.Callback); err != nil {
 		return err
 	}
-	k := subKey{r.Topic, r.Callback}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, queued := h.pending[k]; queued {
-		h.pending[k] = r
-		return nil
+	q := &feed.HubRequest{Mode: string(r.Mode), Topic: r.Topic, Callback: r.Callback, Secret: r.Secret}
+	if r.Mode == Subscribe {
+		q.Lease = GrantLease(r.Lease)
+	}
+	if err := h.store.EnqueueHubRequest(ctx, q, h.opt.MaxPending); err != nil {
+		return err
 	}
 	select {
-	case h.queue <- k:
-		h.pending[k] = r // the worker that takes k waits for mu
-		h.opt.Metrics.VerificationsQueued(1)
-		return nil
+	case h.queued <- struct{}{}:
 	default:
-		return ErrBusy
 	}
+	return nil
 }
 
 // checkCallback refuses, at once, a callback the guard refuses (its host,
@@ -246,22 +298,37 @@ func (h *Hub) checkCallback(ctx context.Context, raw string) error {
 	return feed.Invalid("hub.callback", "%v", err)
 }
 
-// Run verifies the requests that Request queues and delivers each change of
-// the subscribed topics, with Options.Workers workers, until ctx ends. It
-// returns once every worker has; deliveries cut short are recorded nowhere
-// and made again by the next Run. A Hub runs once.
+// Run verifies the requests queued in the store and delivers each change
+// of the subscribed topics, at most Options.Workers at a time, until ctx
+// ends. It returns once every verification and delivery it started has
+// ended; those cut short are recorded nowhere, and their claims are given
+// back (ReleaseHub), so that this hub's next Run, or another instance's,
+// makes them at once. A Hub runs once.
 func (h *Hub) Run(ctx context.Context, topics Topics) {
 	if !h.running.CompareAndSwap(false, true) {
 		panic("websub: Hub.Run called twice")
 	}
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	for range h.opt.Workers {
-		wg.Go(func() { h.work(ctx, topics, jobs) })
-	}
-	h.dispatch(ctx, topics, jobs)
-	wg.Wait()
+	h.dispatch(ctx, topics)
+	h.jobs.Wait()
 	h.client.CloseIdleConnections()
+	h.release(ctx)
+}
+
+// release gives back the claims and the leader lease this Hub holds, even
+// after ctx ended.
+func (h *Hub) release(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := h.store.ReleaseHub(rctx, h.opt.Owner); err != nil {
+		h.log.WarnContext(rctx, "websub: release claims", "owner", h.opt.Owner, "err", err)
+	}
+	if h.leader {
+		if err := h.store.ReleaseLease(rctx, leaderLease, h.opt.Owner); err != nil {
+			h.log.WarnContext(rctx, "websub: release the leader lease", "owner", h.opt.Owner, "err", err)
+		}
+		h.leader = false
+		h.opt.Metrics.Leader(metrics.LeaseHub, false)
+	}
 }
 
 // A job is one delivery: content to a subscriber.
@@ -270,40 +337,33 @@ type job struct {
 	content Content
 }
 
-// work verifies intent and delivers, one request at a time, until ctx ends.
-func (h *Hub) work(ctx context.Context, topics Topics, jobs <-chan job) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case k := <-h.queue:
-			h.opt.Metrics.VerificationsQueued(-1)
-			h.mu.Lock()
-			r, ok := h.pending[k]
-			delete(h.pending, k)
-			h.mu.Unlock()
-			if ok {
-				h.verify(ctx, topics, r)
-			}
-		case j := <-jobs:
-			h.opt.Metrics.DeliveriesInFlight(1)
-			h.deliver(ctx, j)
-			h.opt.Metrics.DeliveriesInFlight(-1)
-			h.mu.Lock()
-			delete(h.inflight, j.sub.ID)
-			h.finished[j.sub.ID] = true
-			h.mu.Unlock()
-			// What the pass under way read of this subscription may be
-			// older than what was just recorded: it skips it, and the next
-			// pass, wanted here, reads it again.
-			h.Notify()
-		}
+// start runs fn in a goroutine that holds one of the slots, which the
+// caller has taken; Run waits for it.
+func (h *Hub) start(fn func()) {
+	h.jobs.Add(1)
+	go func() {
+		defer h.jobs.Done()
+		defer func() { <-h.slots }()
+		fn()
+	}()
+}
+
+// takeSlot waits for a free slot, and returns false when ctx ends first.
+func (h *Hub) takeSlot(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false // select picks at random among ready cases
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
-// dispatch runs a pass now, then whenever Notify asks, a retry falls due or
-// CheckEvery has passed, until ctx ends.
-func (h *Hub) dispatch(ctx context.Context, topics Topics, jobs chan<- job) {
+// dispatch runs a pass now, then whenever Notify or Request asks, a retry
+// falls due or CheckEvery has passed, until ctx ends.
+func (h *Hub) dispatch(ctx context.Context, topics Topics) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -311,20 +371,20 @@ func (h *Hub) dispatch(ctx context.Context, topics Topics, jobs chan<- job) {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
+		case <-h.queued:
 		case <-timer.C:
 		}
-		timer.Reset(h.pass(ctx, topics, jobs))
+		timer.Reset(h.pass(ctx, topics))
 	}
 }
 
-// pass hands the workers every delivery that is due, and returns how long
-// to wait before the next pass unless something wakes the dispatcher first.
-func (h *Hub) pass(ctx context.Context, topics Topics, jobs chan<- job) time.Duration {
+// pass starts the verifications waiting and every delivery that is due, as
+// slots free up, and returns how long to wait before the next pass unless
+// something wakes the dispatcher first.
+func (h *Hub) pass(ctx context.Context, topics Topics) time.Duration {
 	now := h.opt.Now()
-	h.mu.Lock()
-	clear(h.finished)
-	h.mu.Unlock()
-	if now.Sub(h.lastPrune) >= pruneEvery {
+	h.lead(ctx, now)
+	if h.leader && now.Sub(h.lastPrune) >= pruneEvery {
 		if n, err := h.store.PruneSubscriptions(ctx, now); err != nil {
 			h.logError(ctx, "websub: prune expired subscriptions", err)
 		} else {
@@ -334,6 +394,9 @@ func (h *Hub) pass(ctx context.Context, topics Topics, jobs chan<- job) time.Dur
 			}
 		}
 	}
+	h.verifyQueued(ctx, topics)
+	defer h.countQueued(ctx)
+
 	v, err := h.store.Version(ctx)
 	if err != nil {
 		h.logError(ctx, "websub: read content version", err)
@@ -359,19 +422,64 @@ func (h *Hub) pass(ctx context.Context, topics Topics, jobs chan<- job) time.Dur
 		}
 	}
 	h.mu.Lock()
-	due, next := plan(subs, etags, now, func(id int64) bool { return h.inflight[id] || h.finished[id] })
-	for _, s := range due {
-		h.inflight[s.ID] = true
-	}
+	due, next := plan(subs, etags, now, func(id int64) bool { return h.inflight[id] })
 	h.mu.Unlock()
 	for _, s := range due {
-		select {
-		case jobs <- job{sub: s, content: h.contents[s.Topic]}:
-		case <-ctx.Done():
+		if !h.takeSlot(ctx) {
 			return 0
 		}
+		select {
+		case <-h.queued:
+			// Verifications asked for through this hub go before the rest
+			// of a long fan-out.
+			<-h.slots
+			h.verifyQueued(ctx, topics)
+			if !h.takeSlot(ctx) {
+				return 0
+			}
+		default:
+		}
+		// The content was rendered at version v. Should a write have moved
+		// the version since, another instance may already have delivered
+		// the newer content to s, which this one would follow with the
+		// older: the pass starts again instead, with what is current.
+		if cur, err := h.store.Version(ctx); err != nil || cur != v {
+			<-h.slots
+			if err != nil {
+				h.logError(ctx, "websub: read content version", err)
+				return h.opt.CheckEvery
+			}
+			h.Notify()
+			return h.opt.CheckEvery
+		}
+		c := h.contents[s.Topic]
+		ok, err := h.store.ClaimDelivery(ctx, s.ID, c.ETag, h.opt.Owner, h.opt.Now(), h.lease)
+		if err != nil || !ok {
+			// Another instance delivers it, or has; or it changed since it
+			// was read (see plan).
+			<-h.slots
+			if err != nil {
+				h.logError(ctx, "websub: claim a delivery", err)
+			}
+			continue
+		}
+		h.mu.Lock()
+		h.inflight[s.ID] = true
+		h.mu.Unlock()
+		j := job{sub: s, content: c}
+		h.start(func() {
+			h.opt.Metrics.DeliveriesInFlight(1)
+			h.deliver(ctx, j)
+			h.opt.Metrics.DeliveriesInFlight(-1)
+			h.mu.Lock()
+			delete(h.inflight, j.sub.ID)
+			h.mu.Unlock()
+			// What was just recorded (a retry time, say) is read by the
+			// next pass, wanted here.
+			h.Notify()
+		})
 	}
-	if changed && h.opt.ExternalHub != "" {
+	if changed && h.leader && h.opt.ExternalHub != "" {
 		h.pingExternal(ctx, topics)
 	}
 	wait := h.opt.CheckEvery
@@ -379,6 +487,74 @@ func (h *Hub) pass(ctx context.Context, topics Topics, jobs chan<- job) time.Dur
 		wait = min(wait, max(next.Sub(h.opt.Now()), 0))
 	}
 	return wait
+}
+
+// verifyQueued claims as many waiting requests as there are free slots and
+// starts their verifications, until the queue has no more for this hub.
+func (h *Hub) verifyQueued(ctx context.Context, topics Topics) {
+	for ctx.Err() == nil {
+		free := cap(h.slots) - len(h.slots) // only the dispatcher takes slots
+		if free <= 0 {
+			return
+		}
+		reqs, err := h.store.ClaimHubRequests(ctx, h.opt.Owner, h.opt.Now(), h.lease, free)
+		if err != nil {
+			h.logError(ctx, "websub: claim subscription requests", err)
+			return
+		}
+		for _, q := range reqs {
+			h.slots <- struct{}{} // free: taken at once
+			h.start(func() {
+				h.verify(ctx, topics, Request{Mode: Mode(q.Mode), Topic: q.Topic, Callback: q.Callback, Secret: q.Secret, Lease: q.Lease})
+				if ctx.Err() != nil {
+					return // cut short: released by Run, verified by whoever takes it
+				}
+				err := h.store.FinishHubRequest(ctx, q.ID)
+				if err != nil && !errors.Is(err, feed.ErrNotFound) {
+					h.logError(ctx, "websub: finish a subscription request", err)
+				}
+				h.Notify() // a new subscriber may be due the next change already
+			})
+		}
+		if len(reqs) < free {
+			return
+		}
+	}
+}
+
+// countQueued reads the depth of the store's queue into the metrics.
+func (h *Hub) countQueued(ctx context.Context) {
+	if h.opt.Metrics == nil {
+		return
+	}
+	n, err := h.store.PendingHubRequests(ctx)
+	if err != nil {
+		h.logError(ctx, "websub: count subscription requests", err)
+		return
+	}
+	h.opt.Metrics.SetVerificationsQueued(n)
+}
+
+// lead takes or renews the leader lease, at most every third of its term:
+// the instance that holds it prunes expired subscriptions and pings the
+// external hub, for all (as river's leadership elector does, with an
+// expiring row).
+func (h *Hub) lead(ctx context.Context, now time.Time) {
+	if now.Before(h.leaderCheck) {
+		return
+	}
+	ttl := max(minLeaderTTL, 3*h.opt.CheckEvery)
+	ok, err := h.store.AcquireLease(ctx, leaderLease, h.opt.Owner, now, ttl)
+	if err != nil {
+		h.logError(ctx, "websub: take the leader lease", err)
+		ok = false // perhaps still held; the work waits for the next look
+	}
+	if ok != h.leader {
+		h.log.DebugContext(ctx, "websub: leader lease", "held", ok, "owner", h.opt.Owner)
+	}
+	h.leader = ok
+	h.leaderCheck = now.Add(ttl / 3)
+	h.opt.Metrics.Leader(metrics.LeaseHub, ok)
 }
 
 // content returns the current document of topic, rendering it once per

@@ -364,7 +364,8 @@ func TestRunStopsAndWaits(t *testing.T) {
 }
 
 func TestRequestQueue(t *testing.T) {
-	h := New(newFakeStore(), Options{URL: testHub, Guard: guardOff, MaxPending: 1})
+	st := newFakeStore()
+	h := New(st, Options{URL: testHub, Guard: guardOff, MaxPending: 1})
 	ctx := t.Context()
 	a := Request{Mode: Subscribe, Topic: testTopic, Callback: "https://a.example.com/"}
 	if err := h.Request(ctx, a); err != nil {
@@ -374,8 +375,8 @@ func TestRequestQueue(t *testing.T) {
 	if err := h.Request(ctx, a); err != nil {
 		t.Errorf("a repeated request: got %v, want it to replace the one waiting", err)
 	}
-	if h.pending[subKey{testTopic, "https://a.example.com/"}].Secret != "newer" {
-		t.Error("the newer request did not replace the one waiting")
+	if q := st.queued(); len(q) != 1 || q[0].Secret != "newer" || q[0].Callback != "https://a.example.com/" {
+		t.Errorf("queued %+v: the newer request did not replace the one waiting", q)
 	}
 	err := h.Request(ctx, Request{Mode: Subscribe, Topic: testTopic, Callback: "https://b.example.com/"})
 	if !errors.Is(err, ErrBusy) {
