@@ -469,7 +469,7 @@ func clusterWebSub(t *testing.T, c *cluster) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("subscribe through nginx: got %d, want 202", resp.StatusCode)
 	}
-	waitWithin(t, 10*time.Second, "subscription stored", func() bool {
+	waitWithin(t, 30*time.Second, "subscription stored", func() bool {
 		subs, err := c.db.ActiveSubscriptions(t.Context(), time.Now())
 		return err == nil && len(subs) == 1
 	})
@@ -477,7 +477,7 @@ func clusterWebSub(t *testing.T, c *cluster) {
 	for k := range changes {
 		id := fmt.Sprintf("push-%d", k)
 		c.put(t, c.base, id) // round robin: through every instance
-		waitWithin(t, 10*time.Second, "push of "+id, func() bool {
+		waitWithin(t, 30*time.Second, "push of "+id, func() bool {
 			got := sink.got("/cb/0")
 			return len(got) > 0 && strings.Contains(got[len(got)-1], "Pipeline operators report "+id)
 		})
@@ -594,7 +594,7 @@ func clusterPoll(t *testing.T, c *cluster) {
 		if due > 1 {
 			c.makeDue(t, srcs)
 		}
-		waitWithin(t, 20*time.Second, fmt.Sprintf("due time %d: every source polled", due), func() bool { return c.polledSince(t, srcs, t0) })
+		waitWithin(t, 60*time.Second, fmt.Sprintf("due time %d: every source polled", due), func() bool { return c.polledSince(t, srcs, t0) })
 		time.Sleep(time.Second) // five poll intervals of each instance: any second fetch would be made
 		for i := range srcs {
 			if got := sink.count(fmt.Sprintf("/feed/%d", i)); got != due {
@@ -624,7 +624,7 @@ func clusterKillPoll(t *testing.T, c *cluster) {
 		return done >= n/3
 	})
 	killHerald(t, c.nodes[2].cmd)
-	waitWithin(t, 30*time.Second, "every source polled after the kill", func() bool { return c.polledSince(t, srcs, t0) })
+	waitWithin(t, 60*time.Second, "every source polled after the kill", func() bool { return c.polledSince(t, srcs, t0) })
 	twice := 0
 	for i := range n {
 		switch got := sink.count(fmt.Sprintf("/feed/%d", i)); {
@@ -665,7 +665,7 @@ func clusterKillDeliveries(t *testing.T, c *cluster) {
 	c.put(t, c.nodes[0].url(), "burst")
 	time.Sleep(200 * time.Millisecond) // the burst is under way, answers held 500ms
 	killHerald(t, c.nodes[1].cmd)
-	waitWithin(t, 30*time.Second, "every subscriber's delivery after the kill", func() bool {
+	waitWithin(t, 60*time.Second, "every subscriber's delivery after the kill", func() bool {
 		for i := range n {
 			got := sink.got(fmt.Sprintf("/cb/%d", i))
 			if len(got) == 0 || !strings.Contains(got[len(got)-1], "Pipeline operators report burst") {

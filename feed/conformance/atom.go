@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The grammar of RFC 4287 Appendix B, and the two Schematron rules it embeds
@@ -39,6 +40,12 @@ func CheckAtom(ctx context.Context, doc []byte) error {
 	jing, err := lookPath("jing", "install Debian package jing")
 	if err != nil {
 		return err
+	}
+	if !utf8.Valid(doc) {
+		off := invalidUTF8(doc)
+		line, col := position(doc, off)
+		return fmt.Errorf("feed.atom:%d:%d: not valid UTF-8 (bytes %d to %d: %q)", line, col, max(off-24, 0), min(off+24, len(doc)),
+			doc[max(off-24, 0):min(off+24, len(doc))])
 	}
 	dir, err := writeTemp("feed.atom", doc)
 	if err != nil {
@@ -78,4 +85,25 @@ func jingOutput(stdout, stderr []byte) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// invalidUTF8 returns the offset of the first byte of doc that is not part
+// of valid UTF-8, or len(doc).
+func invalidUTF8(doc []byte) int {
+	for i := 0; i < len(doc); {
+		r, size := utf8.DecodeRune(doc[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(doc)
+}
+
+// position returns the 1-based line and column (in characters) of the byte
+// at offset off of doc.
+func position(doc []byte, off int) (line, col int) {
+	before := doc[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	return line, utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 }

@@ -182,3 +182,20 @@ func TestCheckJSONFeed(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckAtomUTF8: characters outside the Basic Multilingual Plane (four
+// bytes in UTF-8) are valid, over several of the XML parser's buffers; a cut
+// sequence is refused by herald's own check, saying where, with the bytes
+// around it.
+func TestCheckAtomUTF8(t *testing.T) {
+	text := strings.Repeat("News 📰 of 𝕏 and 🇯🇵. ", 1200) // ~30 KB
+	doc := strings.Replace(validAtom, "<title>e</title>", "<title>e</title><summary>"+text+"</summary>", 1)
+	if err := CheckAtom(t.Context(), []byte(doc)); err != nil {
+		t.Errorf("valid feed with astral characters: %v", err)
+	}
+	bad := strings.Replace(validAtom, "<title>e</title>", "<title>e\xf0\x9f</title>", 1)
+	err := CheckAtom(t.Context(), []byte(bad))
+	if err == nil || !strings.Contains(err.Error(), "feed.atom:5:18: not valid UTF-8") || !strings.Contains(err.Error(), `<title>e\xf0\x9f</title>`) {
+		t.Errorf("feed with a cut UTF-8 sequence: got %v, want it refused with its line, column and bytes", err)
+	}
+}
