@@ -50,6 +50,13 @@ type Article struct {
 	Published time.Time `json:"published"`
 	// Updated is when its content last changed; the store keeps it.
 	Updated time.Time `json:"updated"`
+	// EmbargoUntil, when set and later than the store's clock, holds the
+	// article back from every public feed, page, search, list and count
+	// until then, when the store publishes it (LiftEmbargoes); only the
+	// token feeds of subscribers with early access carry it before. Zero
+	// for an article that is public. Published may be zero with it: the
+	// article is then published at the time it is lifted.
+	EmbargoUntil time.Time `json:"embargo_until,omitzero"`
 	// URL is the canonical address; empty means herald's own permalink.
 	URL      string       `json:"url,omitempty"`
 	Language string       `json:"language,omitempty"` // BCP 47, e.g. "en" or "ja"
@@ -57,6 +64,14 @@ type Article struct {
 	Origin   Origin       `json:"origin"`
 	// Provenance is set for external articles only.
 	Provenance *Provenance `json:"provenance,omitempty"`
+	// Correction is a public note to write with this edit (see
+	// Correction); writes read it, reads leave it empty. It is no part of
+	// the article's JSON: a note belongs to one write, and an article
+	// encoded for later (an embargoed one) must not carry it to the next.
+	Correction string `json:"-"`
+	// Corrections are the article's corrections as stored, the latest
+	// first; stores fill them in on reads.
+	Corrections []Correction `json:"corrections,omitempty"`
 }
 
 // An ArticleTag is one tag on an article and why it is there.
@@ -226,6 +241,7 @@ func (a *Article) Validate() error {
 	}
 	checkText(v, "summary", a.Summary, MaxSummaryLen)
 	checkText(v, "content", a.Content, MaxContentLen)
+	checkText(v, "correction", a.Correction, MaxCorrectionLen)
 	if strings.TrimSpace(a.Content) == "" && strings.TrimSpace(a.Summary) == "" {
 		v.Add("content", "is required when there is no summary")
 	}
@@ -238,10 +254,15 @@ func (a *Article) Validate() error {
 		}
 		checkText(v, "authors", name, 200)
 	}
-	if a.Published.IsZero() {
+	// Without a published time, an embargoed article is published when
+	// its embargo is lifted.
+	if a.Published.IsZero() && a.EmbargoUntil.IsZero() {
 		v.Add("published", "is required")
-	} else if y := a.Published.Year(); y < 1900 || y > 9999 {
+	} else if y := a.Published.Year(); !a.Published.IsZero() && (y < 1900 || y > 9999) {
 		v.Add("published", "year %d is out of range", y)
+	}
+	if y := a.EmbargoUntil.Year(); !a.EmbargoUntil.IsZero() && (y < 1900 || y > 9999) {
+		v.Add("embargo_until", "year %d is out of range", y)
 	}
 	if a.URL != "" {
 		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -314,8 +335,8 @@ type ArticleFilter struct {
 	Limit  int      // at most this many; 0 means DefaultLimit
 	Offset int      // skip this many first (paged feeds)
 
-	// Source keeps the articles aggregated from the source with this ID
-	// only; 0 for any.
+	// Source keeps the articles credited to the source with this ID (see
+	// Credit) only; 0 for any.
 	Source int64
 	// Since keeps the articles created or changed (edited, retagged) at or
 	// after this time, by the store's clock, only; zero for any.

@@ -160,3 +160,17 @@ func checkSourceURL(raw string) string {
 	}
 	return ""
 }
+
+// A Credit is one source that carried an external article. One item reached
+// through several sources (a mirror, a URL that redirects to a feed already
+// followed, two feeds of one agency) is one article, credited to each. The
+// first source is the article's Provenance, and only its later edits update
+// the article; the others add credit.
+type Credit struct {
+	SourceID   int64     `json:"source_id"`
+	SourceName string    `json:"source_name"`
+	FeedURL    string    `json:"feed_url"`       // the source's feed
+	GUID       string    `json:"guid"`           // the item's GUID at that source
+	Link       string    `json:"link,omitempty"` // the item's link at that source
+	FirstSeen  time.Time `json:"first_seen"`     // when that source first carried it
+}

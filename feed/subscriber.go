@@ -28,7 +28,10 @@ type Subscriber struct {
 	RatePerMinute int `json:"rate_per_minute,omitempty"`
 	// Attribution adds a line crediting the outlet, with a link to the
 	// article's page, to each of the outlet's own items.
-	Attribution bool      `json:"attribution,omitempty"`
+	Attribution bool `json:"attribution,omitempty"`
+	// EarlyAccess lets the token's feeds carry embargoed articles before
+	// their embargo is lifted, marked with its time.
+	EarlyAccess bool      `json:"early_access,omitempty"`
 	Created     time.Time `json:"created"`
 	Revoked     time.Time `json:"revoked,omitzero"`
 	Usage       Usage     `json:"usage"`

@@ -20,6 +20,7 @@ import (
 
 	"herald/feed"
 	"herald/feed/rule"
+	"herald/feed/stats"
 	"herald/store/internal/dump"
 	"herald/store/postgres"
 	"herald/store/sqlite"
@@ -76,6 +77,33 @@ type DB interface {
 	// change log.
 	// It returns feed.ErrNotFound when there is none.
 	DeleteArticle(ctx context.Context, id string) error
+
+	// Embargoes. An article written with an EmbargoUntil after the store's
+	// clock is held back: no other method of DB sees it (Article answers
+	// feed.ErrNotFound; no listing, search, count, archive, tag count,
+	// change log entry, retag or version knows it) until it is lifted. Each
+	// write of it replaces it; a write with no embargo, or one that has
+	// passed, publishes it at once, as does LiftEmbargoes when its time
+	// comes: it is then written as a new article, numbered (archive page,
+	// change log) at that time, with the GUID it was given when held, and
+	// published then unless it states another time. DeleteArticle removes
+	// it without a tombstone. Writing an EmbargoUntil still to come for an
+	// article that is public is a *feed.ValidationError (field
+	// "embargo_until"); CreateArticle of a held ID is feed.ErrConflict.
+	//
+	// LiftEmbargoes publishes every held article whose embargo has come and
+	// returns their IDs; of concurrent lifters in any processes, each
+	// article is lifted by one.
+	LiftEmbargoes(ctx context.Context) ([]string, error)
+	// NextEmbargo returns the earliest embargo time of a held article, and
+	// false when there is none.
+	NextEmbargo(ctx context.Context) (time.Time, bool, error)
+	// EmbargoedArticles returns every held article, the earliest embargo
+	// first, with its GUID, slug, EmbargoUntil and tags as written.
+	EmbargoedArticles(ctx context.Context) ([]feed.Article, error)
+	// EmbargoedArticle returns the held article with the given ID, or
+	// feed.ErrNotFound.
+	EmbargoedArticle(ctx context.Context, id string) (*feed.Article, error)
 
 	// Listing, searching and polling.
 	// ArticlePage returns one page of the articles f selects, in f's order,
@@ -139,6 +167,20 @@ type DB interface {
 	// Errors: feed.ErrNotFound when there is no such article.
 	ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error)
 
+	// Corrections (see feed.Correction). An edit whose Article carries a
+	// Correction note records it in the same transaction, naming the
+	// versions before and after; a note on a write that changes no content
+	// (a new article, an identical one, only tags or slug) fails with
+	// feed.ErrNothingCorrected's *feed.ValidationError. Reads fill in each
+	// article's Corrections, the latest first; deleting the article removes
+	// them.
+	// Corrections returns the corrections f selects, the latest first.
+	Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error)
+	// CorrectionDiff returns the correction with the given id and the
+	// content of its two versions. It returns feed.ErrNotFound when there
+	// is none.
+	CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDiff, error)
+
 	// Retention: herald serve prunes the change log, tombstones and earlier
 	// versions in the background. Each method removes the oldest first, at
 	// most limit records (limit <= 0: all that qualify) in one transaction,
@@ -158,7 +200,7 @@ type DB interface {
 	// PruneVersions removes the earlier versions of articles' content that
 	// were replaced before before, except each article's keep newest earlier
 	// versions. At least one is always kept: it holds when the current
-	// version was saved.
+	// version was saved; so is every version a correction names.
 	PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error)
 
 	// Tags and their rules.
@@ -248,16 +290,36 @@ type DB interface {
 	// returns it as stored. A source being enabled is due at once.
 	// It returns feed.ErrNotFound when there is none.
 	SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*feed.Source, error)
-	// DeleteSource removes the source with the given ID. Its articles stay
-	// published, with their provenance (which names the source and its feed),
-	// but are no longer linked to it: they count towards no source's Items, and
-	// an item of the same feed added again as a new source is a new article.
+	// DeleteSource removes the source with the given ID and its credits. Its
+	// articles stay published, with their provenance (which names the source
+	// and its feed), but are no longer linked to it: they count towards no
+	// source's Items. An item of theirs that a source carries later (the same
+	// feed added again, say) is credited to the stored article, which no
+	// source updates any more.
 	// It returns feed.ErrNotFound when there is no such source.
 	DeleteSource(ctx context.Context, id int64) error
+	// PurgeSource is DeleteSource that also deletes the articles credited to
+	// the source alone, each leaving a tombstone and a "deleted" entry in the
+	// change log as DeleteArticle does, in the same transaction. Articles
+	// credited to another source too stay, and lose only its credit. It
+	// returns how many articles it deleted, or feed.ErrNotFound.
+	PurgeSource(ctx context.Context, id int64) (int, error)
+	// Credits returns the sources credited with the external article with
+	// the given ID (see feed.Credit): the source of its provenance first,
+	// then the others in the order they first carried it; removed sources
+	// are not among them. One item reached through several sources is one
+	// article: RecordPoll matches an item to a stored article by its
+	// original GUID (when it is an absolute IRI) and by its normalized
+	// original link (see store/internal/poll), and credits the source that
+	// carried it; only the source that carried it first (its provenance)
+	// updates it. It returns feed.ErrNotFound when there is no such article.
+	Credits(ctx context.Context, articleID string) ([]feed.Credit, error)
 	// RecordPoll stores what one poll of a source came to, in one transaction:
 	// the source's poll state as s has it (as aggregate.Update leaves it) and the
 	// articles the poll gave, upserted by ID (which the aggregate package derives
 	// from the source and the item's GUID). Either all of it is stored or none.
+	// An item that another source carried first is not stored again: it credits
+	// s (see Credits), and is reported unchanged.
 	// It reports what happened to each article; unchanged articles change
 	// nothing, not even the content version.
 	//
@@ -444,6 +506,22 @@ type DB interface {
 	// another instance may take it at once; otherwise it does nothing.
 	ReleaseLease(ctx context.Context, name, owner string) error
 
+	// Readership statistics (package feed/stats), per day (UTC), feed and
+	// partner. AddStats adds a batch counted in memory, in one transaction:
+	// polls, 304s and bytes as increments, so that instances adding at
+	// once add up; the pollers' sketches merged; each aggregator's report
+	// kept unless a later one of the same day, feed and partner is. Stats
+	// returns the counts and reports f selects, by feed, partner and day.
+	// PruneStats removes those of days before before's day, the oldest
+	// first, at most limit rows of counts and as many of reports (limit <= 0:
+	// all), and returns how many it removed.
+	//
+	// Errors: a *feed.ValidationError for a day that is not YYYY-MM-DD or a
+	// count or report without a feed.
+	AddStats(ctx context.Context, b *stats.Batch) error
+	Stats(ctx context.Context, f stats.Filter) (*stats.Batch, error)
+	PruneStats(ctx context.Context, before time.Time, limit int) (int, error)
+
 	// Copying the whole database to another engine.
 	Copier
 }
@@ -501,19 +579,25 @@ type (
 	SourceRecord       = dump.Source
 	ArticleRecord      = dump.Article
 	ArticleTagRecord   = dump.ArticleTag
+	ArticleKeyRecord   = dump.ArticleKey
+	CreditRecord       = dump.Credit
 	VersionRecord      = dump.Version
+	CorrectionRecord   = dump.Correction
 	ChangeRecord       = dump.Change
 	TombstoneRecord    = dump.Tombstone
 	TokenRecord        = dump.Token
 	SubscriberRecord   = dump.Subscriber
 	SubscriptionRecord = dump.Subscription
 	DeliveryRecord     = dump.Delivery
+	EmbargoRecord      = dump.Embargo
+	StatsPollsRecord   = dump.StatsPolls
+	StatsReportRecord  = dump.StatsReport
 )
 
 // Kinds lists the kinds of record (Record.Kind) in the order Export gives
 // them: "site", "tags", "tag aliases", "sources", "articles", "article tags",
-// "versions", "changes", "tombstones", "tokens", "subscribers",
-// "subscriptions", "deliveries".
+// "article keys", "credits", "versions", "corrections", "changes", "tombstones", "tokens", "subscribers",
+// "subscriptions", "deliveries", "embargoes", "stats polls", "stats reports".
 func Kinds() []string { return slices.Clone(dump.Kinds) }
 
 // Options configure a store when it is opened.

@@ -162,7 +162,7 @@ func fillThroughCLI(t *testing.T, s *server) (apiToken string, subscriberTokens 
 		"/cisa/atom": {readFixture(t, "atom.xml"), "application/atom+xml"},
 		"/gone/rss":  {readFixture(t, "rss2.xml"), "application/rss+xml"},
 	})
-	must("source", "add", feeds.URL+"/state/rss", "--allow-private-sources", "--name", "State", "--tag", "external", "--categories")
+	must("source", "add", feeds.URL+"/state/rss", "--allow-private-sources", "--name", "State", "--tag", "external", "--categories", "--create-tags")
 	must("source", "add", feeds.URL+"/cisa/atom", "--allow-private-sources", "--tag", "external", "--every", "2h")
 	must("source", "add", feeds.URL+"/gone/rss", "--allow-private-sources", "--name", "Gone")
 	must("fetch", "--allow-private-sources")

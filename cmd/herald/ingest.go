@@ -24,14 +24,31 @@ func cmdIngest(ctx context.Context, e *env, args []string) int {
 		tags       multiFlag
 		language   string
 		createTags bool
+		embargo    string
+		correction string
 	)
 	f := newFlags(e, "ingest", "PATH...", "Read article files into the database: JSON (.json), Markdown with front matter\n(.md, .markdown) and plain-text newsroom exports (.txt). A folder is read whole,\nhidden files aside; its other files (.docx, .pdf...) are listed as skipped, which is\nno failure. --tag must name an existing tag unless --create-tags. Re-ingesting\nan unchanged file changes nothing; an edited file updates its article. Tag rules\napply to every article.")
 	c.common(f)
 	f.Var(&tags, "tag", "a tag slug or name to put on every article (repeatable); it must exist unless --create-tags")
-	f.BoolVar(&createTags, "create-tags", false, "create the --tag tags that do not exist yet (without it an unknown --tag, a typo say, is refused)")
+	f.BoolVar(&createTags, "create-tags", false, "create the tags that --tag and the files name that do not exist yet (without it an unknown --tag, a typo say, is refused, and a file naming one fails)")
+	f.StringVar(&embargo, "embargo-until", "", "hold every article back until this time (\"2026-12-01 09:00 UTC\", RFC 3339, or a time in --timezone), overriding the files' own; \"now\" publishes held articles at once (see README, Embargoes)")
+	f.StringVar(&correction, "correction", "", "a public correction note for this re-ingest: what was wrong and what changed; every article given must change (see README, Corrections)")
 	languageFlag(f, &language)
 	if code := c.parse(f, args); code >= 0 {
 		return code
+	}
+	var embargoUntil time.Time
+	switch embargo {
+	case "":
+	case "now":
+		embargoUntil = time.Now()
+	default:
+		t, err := ingest.ParseEmbargo(embargo, c.loc)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "herald ingest: --embargo-until: %v\n", err)
+			return 2
+		}
+		embargoUntil = t
 	}
 	if !feed.ValidLanguage(language) {
 		fmt.Fprintf(e.stderr, "herald ingest: --language %q is not a language tag such as en or ja\n", language)
@@ -75,7 +92,9 @@ func cmdIngest(ctx context.Context, e *env, args []string) int {
 	}
 
 	p := newProgress(e.stderr, len(paths))
-	in := &ingester{db: db, opt: ingest.Options{Location: c.loc, Language: language}, extraTags: extra, progress: p}
+	in := &ingester{db: db, opt: ingest.Options{Location: c.loc, Language: language, EmbargoUntil: embargoUntil},
+		extraTags: extra, progress: p, correction: strings.TrimSpace(correction)}
+	in.onlyKnownTags = !createTags
 	rep, err := in.run(ctx, paths, readFile)
 	p.done()
 	if err != nil {
@@ -216,6 +235,35 @@ type ingester struct {
 	opt       ingest.Options
 	extraTags []feed.ArticleTag
 	progress  *progress
+	// correction, when set, is every article's Correction (--correction).
+	correction string
+	// onlyKnownTags makes a file fail whose article names a tag (front
+	// matter, JSON "tags") that does not exist: herald ingest without
+	// --create-tags. Otherwise such tags are created.
+	onlyKnownTags bool
+	knownTags     map[string]bool // slugs found to be tags
+}
+
+// checkTags returns the error of an article naming a tag that does not
+// exist, when onlyKnownTags: it names the unknown tag, the nearest and
+// every tag.
+func (in *ingester) checkTags(ctx context.Context, a *feed.Article) error {
+	if !in.onlyKnownTags {
+		return nil
+	}
+	if in.knownTags == nil {
+		in.knownTags = map[string]bool{}
+	}
+	for _, slug := range a.TagSlugs() {
+		if in.knownTags[slug] {
+			continue
+		}
+		if _, err := knownTags(ctx, in.db, []string{slug}); err != nil {
+			return fmt.Errorf("tags: %w (--create-tags creates it)", err)
+		}
+		in.knownTags[slug] = true
+	}
+	return nil
 }
 
 type ingestReport struct {
@@ -243,22 +291,41 @@ func (in *ingester) run(ctx context.Context, paths []string, read func(string) (
 	}
 	rep := &ingestReport{}
 	failed := map[string]bool{}
-	fileFailed := func(file string, err error) {
-		rep.failures = append(rep.failures, err)
-		if !failed[file] {
-			failed[file] = true
-			rep.failedFiles++
-		}
-	}
+	// Storing a batch overlaps reading and parsing the next: the store has
+	// one batch at a time, in a goroutine of its own that run waits for.
+	// What reading a batch (cur) and storing it (stored) give is added to
+	// rep in that order, batch after batch, as when one did both in turn.
+	var (
+		batch   []pending
+		cur     = &batchReport{}
+		stored  *batchReport
+		storing chan error // the result of the batch being stored
+	)
+	fileFailed := func(file string, err error) { cur.fail(file, err) }
 	seen := map[string]string{} // article id -> the file that gave it
-	var batch []pending
+	wait := func() error {
+		if storing == nil {
+			return nil
+		}
+		err := <-storing
+		storing = nil
+		rep.add(stored, failed)
+		return err
+	}
+	defer wait() // on an early return: the goroutine must end before run
 	flush := func() error {
+		if err := wait(); err != nil {
+			return err
+		}
+		rep.add(cur, failed)
+		cur = &batchReport{}
 		if len(batch) == 0 {
 			return nil
 		}
-		err := in.store(ctx, batch, rep, fileFailed)
-		batch = batch[:0]
-		return err
+		b, r, done := batch, &batchReport{}, make(chan error, 1)
+		batch, stored, storing = nil, r, done
+		go func() { done <- in.store(ctx, b, r) }()
+		return nil
 	}
 	for i, path := range paths {
 		if err := ctx.Err(); err != nil {
@@ -280,10 +347,20 @@ func (in *ingester) run(ctx context.Context, paths []string, read func(string) (
 				continue
 			}
 			seen[a.ID] = path
+			if err := in.checkTags(ctx, &a); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				fileFailed(path, fmt.Errorf("ingest %s: article %s: %w", path, a.ID, err))
+				continue
+			}
 			for _, t := range in.extraTags {
 				if !a.HasTag(t.Slug) {
 					a.Tags = append(a.Tags, t)
 				}
+			}
+			if in.correction != "" {
+				a.Correction = in.correction
 			}
 			rules.Apply(&a)
 			batch = append(batch, pending{path, a})
@@ -297,13 +374,16 @@ func (in *ingester) run(ctx context.Context, paths []string, read func(string) (
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	if err := wait(); err != nil {
+		return nil, err
+	}
 	in.progress.step(len(paths), "")
 	return rep, nil
 }
 
 // store writes a batch in one transaction. Should that fail, it writes the
 // articles one at a time, so that one bad article costs only its own file.
-func (in *ingester) store(ctx context.Context, batch []pending, rep *ingestReport, fileFailed func(string, error)) error {
+func (in *ingester) store(ctx context.Context, batch []pending, rep *batchReport) error {
 	arts := make([]feed.Article, len(batch))
 	for i, p := range batch {
 		arts[i] = p.art
@@ -328,7 +408,7 @@ func (in *ingester) store(ctx context.Context, batch []pending, rep *ingestRepor
 			if !errors.Is(err, feed.ErrInvalid) && !errors.Is(err, feed.ErrConflict) {
 				return err // the store itself is failing; stop
 			}
-			fileFailed(p.file, fmt.Errorf("ingest %s: %w", p.file, err))
+			rep.fail(p.file, fmt.Errorf("ingest %s: %w", p.file, err))
 			continue
 		}
 		rep.count(c)
@@ -336,7 +416,23 @@ func (in *ingester) store(ctx context.Context, batch []pending, rep *ingestRepor
 	return nil
 }
 
-func (r *ingestReport) count(c feed.Change) {
+// A batchReport is what reading or storing one batch gave.
+type batchReport struct {
+	created, updated, unchanged int
+	failures                    []fileError
+}
+
+// A fileError is the failure of a file.
+type fileError struct {
+	file string
+	err  error
+}
+
+func (r *batchReport) fail(file string, err error) {
+	r.failures = append(r.failures, fileError{file, err})
+}
+
+func (r *batchReport) count(c feed.Change) {
 	switch c {
 	case feed.Created:
 		r.created++
@@ -344,6 +440,21 @@ func (r *ingestReport) count(c feed.Change) {
 		r.updated++
 	default:
 		r.unchanged++
+	}
+}
+
+// add adds b to r; failed holds the files that failed so far, each
+// counted once.
+func (r *ingestReport) add(b *batchReport, failed map[string]bool) {
+	r.created += b.created
+	r.updated += b.updated
+	r.unchanged += b.unchanged
+	for _, f := range b.failures {
+		r.failures = append(r.failures, f.err)
+		if !failed[f.file] {
+			failed[f.file] = true
+			r.failedFiles++
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ func commands() []command {
 		{"fetch", "fetch the external feeds once, now", cmdFetch},
 		{"subscriber", "manage subscriber and partner feed tokens and their plans", cmdSubscriber},
 		{"hub", "list the WebSub hub's subscriptions and their delivery logs", cmdHub},
+		{"stats", "print the feeds' readership: polls, 304s, bytes, pollers and readers per day", cmdStats},
 		{"backup", "write a consistent copy of the database", cmdBackup},
 		{"restore", "put a backup in place of the database", cmdRestore},
 		{"copy", "copy a whole database to a new one, between SQLite and PostgreSQL either way", cmdCopy},

@@ -111,7 +111,7 @@ func TestEndToEnd(t *testing.T) {
 	if resp, _ := s.do(t, "PUT", "/api/articles/talks-1", "hrd_wrong", article); resp.StatusCode != 401 {
 		t.Fatalf("PUT with a bad token: got %d, want 401", resp.StatusCode)
 	}
-	resp, body := s.do(t, "PUT", "/api/articles/talks-1", token, article)
+	resp, body := s.do(t, "PUT", "/api/articles/talks-1?create_tags=1", token, article)
 	if resp.StatusCode != 201 {
 		t.Fatalf("PUT: got %d %s, want 201", resp.StatusCode, body)
 	}

@@ -34,7 +34,7 @@ const pruneBatch = 1000
 // retention is how long serve keeps what would otherwise grow for good;
 // 0 is for good.
 type retention struct {
-	versions, changes, tombstones time.Duration
+	versions, changes, tombstones, stats time.Duration
 }
 
 // register registers the --keep-* flags of serve.
@@ -46,6 +46,8 @@ func (r *retention) register(f *flags) {
 		"how long an entry of the change log (/api/changes) is kept, in `days` (90d) or a duration (2160h); a client whose cursor is older must start its walk again (410); 0 keeps them for good")
 	keepVar(f, &r.tombstones, "keep-tombstones", "HERALD_KEEP_TOMBSTONES", 90*day,
 		"how long a deleted article's tombstone is kept, in `days` (90d) or a duration (2160h) (Atom feeds show those of the last 30 days); 0 keeps them for good")
+	keepVar(f, &r.stats, "keep-stats", "HERALD_KEEP_STATS", 400*day,
+		"how long the readership statistics of a day are kept, in `days` (400d) or a duration; 0 keeps them for good")
 }
 
 // pruner is what retention needs of the store.
@@ -53,6 +55,7 @@ type pruner interface {
 	PruneChanges(ctx context.Context, before time.Time, limit int) (int, error)
 	PruneTombstones(ctx context.Context, before time.Time, limit int) (int, error)
 	PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error)
+	PruneStats(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // start prunes db in a goroutine that wg counts: a pass pruneAfterStart
@@ -87,8 +90,8 @@ func (r retention) start(ctx context.Context, wg *sync.WaitGroup, db pruner, log
 func (r retention) prune(ctx context.Context, db pruner, log *slog.Logger) {
 	start := time.Now()
 	c := r.cutoffs(start)
-	var counts [3]int
-	kinds := [3]struct {
+	var counts [4]int
+	kinds := [4]struct {
 		name   string
 		before time.Time
 		prune  func(context.Context, time.Time, int) (int, error)
@@ -98,6 +101,7 @@ func (r retention) prune(ctx context.Context, db pruner, log *slog.Logger) {
 		{"versions", c.versions, func(ctx context.Context, before time.Time, limit int) (int, error) {
 			return db.PruneVersions(ctx, before, keepVersionsAtLeast, limit)
 		}},
+		{"stats", c.stats, db.PruneStats},
 	}
 	for i, k := range kinds {
 		if k.before.IsZero() {
@@ -117,8 +121,8 @@ func (r retention) prune(ctx context.Context, db pruner, log *slog.Logger) {
 			}
 		}
 	}
-	if counts != [3]int{} {
-		log.Info("pruned", "changes", counts[0], "tombstones", counts[1], "versions", counts[2],
+	if counts != [4]int{} {
+		log.Info("pruned", "changes", counts[0], "tombstones", counts[1], "versions", counts[2], "stats", counts[3],
 			"duration_ms", float64(time.Since(start).Microseconds())/1000)
 	}
 }
@@ -126,7 +130,7 @@ func (r retention) prune(ctx context.Context, db pruner, log *slog.Logger) {
 // cutoffs is what a pass at now removes: what is older than each time;
 // zero for what is kept for good.
 type cutoffs struct {
-	versions, changes, tombstones time.Time
+	versions, changes, tombstones, stats time.Time
 }
 
 func (r retention) cutoffs(now time.Time) cutoffs {
@@ -136,7 +140,8 @@ func (r retention) cutoffs(now time.Time) cutoffs {
 		}
 		return now.Add(-keep)
 	}
-	return cutoffs{versions: before(r.versions), changes: before(r.changes), tombstones: before(r.tombstones)}
+	return cutoffs{versions: before(r.versions), changes: before(r.changes), tombstones: before(r.tombstones),
+		stats: before(r.stats)}
 }
 
 // keepVar registers a --keep-* flag: a duration, in days too (90d), whose

@@ -52,11 +52,11 @@ func TestRetentionFlags(t *testing.T) {
 		r.register(f)
 		return r, f.parseAll(args)
 	}
-	if r, err := parse(nil); err != nil || r != (retention{versions: 365 * day, changes: 90 * day, tombstones: 90 * day}) {
+	if r, err := parse(nil); err != nil || r != (retention{versions: 365 * day, changes: 90 * day, tombstones: 90 * day, stats: 400 * day}) {
 		t.Errorf("defaults: got %+v, %v", r, err)
 	}
-	r, err := parse(map[string]string{"HERALD_KEEP_CHANGES": "30d", "HERALD_KEEP_VERSIONS": "0"}, "--keep-changes", "7d", "--keep-tombstones=48h")
-	if err != nil || r != (retention{versions: 0, changes: 7 * day, tombstones: 48 * time.Hour}) {
+	r, err := parse(map[string]string{"HERALD_KEEP_CHANGES": "30d", "HERALD_KEEP_VERSIONS": "0", "HERALD_KEEP_STATS": "90d"}, "--keep-changes", "7d", "--keep-tombstones=48h")
+	if err != nil || r != (retention{versions: 0, changes: 7 * day, tombstones: 48 * time.Hour, stats: 90 * day}) {
 		t.Errorf("flags and variables: got %+v, %v", r, err)
 	}
 	if _, err := parse(map[string]string{"HERALD_KEEP_TOMBSTONES": "soon"}); err == nil {
@@ -103,6 +103,10 @@ func (p *fakePruner) PruneVersions(_ context.Context, before time.Time, keep, li
 	return p.take("versions", before, limit)
 }
 
+func (p *fakePruner) PruneStats(_ context.Context, before time.Time, limit int) (int, error) {
+	return p.take("stats", before, limit)
+}
+
 func (p *fakePruner) took() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,11 +122,11 @@ func (p *fakePruner) took() []string {
 func TestRetentionSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		db := &fakePruner{left: map[string]int{"changes": 2*pruneBatch + 5, "tombstones": 3}}
+		db := &fakePruner{left: map[string]int{"changes": 2*pruneBatch + 5, "tombstones": 3, "stats": 4}}
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
 		var wg sync.WaitGroup
-		r := retention{changes: 90 * day, tombstones: 7 * day} // versions kept for good
+		r := retention{changes: 90 * day, tombstones: 7 * day, stats: 400 * day} // versions kept for good
 		stop := r.start(context.Background(), &wg, db, log)
 
 		time.Sleep(pruneAfterStart - time.Second)
@@ -134,11 +138,12 @@ func TestRetentionSchedule(t *testing.T) {
 		synctest.Wait()
 		changes := "changes before " + start.Add(pruneAfterStart).Add(-90*day).Format(time.DateOnly)
 		tombstones := "tombstones before " + start.Add(pruneAfterStart).Add(-7*day).Format(time.DateOnly)
-		want := []string{changes, changes, changes, tombstones}
+		statsBefore := "stats before " + start.Add(pruneAfterStart).Add(-400*day).Format(time.DateOnly)
+		want := []string{changes, changes, changes, tombstones, statsBefore}
 		if got := db.took(); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("first pass: got %q, want %q", got, want)
 		}
-		if !strings.Contains(logs.String(), "msg=pruned changes=2005 tombstones=3 versions=0") {
+		if !strings.Contains(logs.String(), "msg=pruned changes=2005 tombstones=3 versions=0 stats=4") {
 			t.Errorf("log of the first pass: %s", logs.String())
 		}
 
@@ -147,7 +152,7 @@ func TestRetentionSchedule(t *testing.T) {
 		db.mu.Unlock()
 		time.Sleep(pruneEvery)
 		synctest.Wait()
-		if got := db.took(); len(got) != 2 || !strings.Contains(logs.String(), `msg="prune changes" err="database is locked"`) {
+		if got := db.took(); len(got) != 3 || !strings.Contains(logs.String(), `msg="prune changes" err="database is locked"`) {
 			t.Errorf("failing pass: got %q and log %s, want each kind tried once and the failure logged", got, logs.String())
 		}
 		db.mu.Lock()
@@ -155,7 +160,7 @@ func TestRetentionSchedule(t *testing.T) {
 		db.mu.Unlock()
 		time.Sleep(pruneEvery)
 		synctest.Wait()
-		if got := db.took(); len(got) != 2 {
+		if got := db.took(); len(got) != 3 {
 			t.Errorf("the pass after: got %q, want each kind tried once", got)
 		}
 

@@ -172,6 +172,13 @@ func (p *leaderPruner) PruneVersions(ctx context.Context, before time.Time, keep
 	return p.db.PruneVersions(ctx, before, keep, limit)
 }
 
+func (p *leaderPruner) PruneStats(ctx context.Context, before time.Time, limit int) (int, error) {
+	if !p.lead(ctx) {
+		return 0, nil
+	}
+	return p.db.PruneStats(ctx, before, limit)
+}
+
 // release gives the lease up, so that another instance prunes next.
 func (p *leaderPruner) release(ctx context.Context) error {
 	p.mu.Lock()

@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"herald/feed"
 	"herald/feed/metrics"
+	"herald/feed/stats"
 	"herald/feed/web"
 )
 
@@ -46,6 +49,8 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	f.durationVar(&feedMaxAge, "feed-max-age", "HERALD_FEED_MAX_AGE", time.Minute, "Cache-Control max-age of feeds")
 	f.durationVar(&staleness, "stale-after", "HERALD_STALE_AFTER", time.Second, "how soon a change made by another process (herald ingest) reaches cached feeds; on PostgreSQL changes are pushed at once, and this is the fallback while the database cannot push them")
 	languageFlag(f, &language)
+	var cacheSize string
+	f.stringVar(&cacheSize, "cache-size", "HERALD_CACHE_SIZE", "64MiB", "memory for cached feeds, such as 64MiB or 1GiB; a quarter of it at most holds search feeds and pages past the first")
 	var metricsAddr string
 	f.stringVar(&metricsAddr, "metrics-addr", "HERALD_METRICS_ADDR", "", "serve /metrics on this address (such as 127.0.0.1:9090) instead of --addr, off the public listener")
 	var roleName string
@@ -57,6 +62,9 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	hub.register(f)
 	var keep retention
 	keep.register(f)
+	var statsEvery time.Duration
+	f.durationVar(&statsEvery, "stats-every", "HERALD_STATS_EVERY", 10*time.Second,
+		"how often the readership statistics counted in memory are added to the database (also at shutdown); a crash loses at most this much")
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
@@ -68,6 +76,10 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
 		return 2
 	}
+	if statsEvery <= 0 {
+		fmt.Fprintf(e.stderr, "herald serve: --stats-every %v: want a positive duration such as 10s\n", statsEvery)
+		return 2
+	}
 	rl, err := parseRole(roleName)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
@@ -75,6 +87,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	if err := hub.check(); err != nil {
 		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
+		return 2
+	}
+	cacheBytes, err := parseSize(cacheSize)
+	if err != nil || cacheBytes < 1<<20 {
+		fmt.Fprintf(e.stderr, "herald serve: --cache-size %q: want a size of 1MiB or more, such as 64MiB or 1GiB\n", cacheSize)
 		return 2
 	}
 	var level slog.Level
@@ -107,6 +124,14 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	// as often costs ~12 MB more. GOGC, when set, decides instead.
 	if e.getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	// That lets the heap grow to five times what it holds, though, and
+	// once the feed cache fills (--cache-size) that is five times the
+	// cache: a soft limit of twice the cache and 128 MiB more makes the
+	// collector run as often as it must to stay within it (never, while
+	// the cache is small). GOMEMLIMIT, when set, decides instead.
+	if e.getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(2*cacheBytes + 128<<20))
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -184,6 +209,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		CheckSourceURL: poll.checkSourceURL,
 		PublicContent:  feed.Plan(publicContent),
 		FeedMaxAge:     feedMaxAge, StaleAfter: staleness, Logger: log,
+		CacheSize:    cacheBytes,
 		SharedRates:  shared,
 		Metrics:      m,
 		ServeMetrics: metricsLn == nil,
@@ -195,6 +221,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 		// The logger writes JSON there (see newLogger); the access log's
 		// lines, written without slog, are the same.
 		webCfg.AccessLog = logBuf
+	}
+	// Readership statistics are counted in memory, off the path of the
+	// answer, and added to the database every --stats-every (see below).
+	var counter *stats.Counter
+	if rl.serves() {
+		counter = new(stats.Counter)
+		webCfg.Stats = counter
 	}
 	handler := web.New(db, webCfg)
 	// A worker renders feeds for the hub with the same handler, but over
@@ -264,6 +297,12 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	var leaderPrune *leaderPruner
 	if rl.works() {
 		poll.start(pollCtx, &wg, db, log, handler.Changed)
+		// Embargoes are lifted when their time comes (at start for those
+		// that passed while herald was down); on a shared database every
+		// worker may, and each article is lifted once (see feed/web/embargo.go).
+		// Writes of other processes move the next embargo: --hub-check-every
+		// bounds how soon this sees them, when the store does not tell.
+		wg.Go(func() { handler.RunEmbargoes(pollCtx, db, hub.checkEvery) })
 		hub.start(hubCtx, &wg, db, handler, log)
 		var p pruner = db
 		if shared {
@@ -280,6 +319,22 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	// Subscriber usage is counted in memory and stored now and then.
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	if counter != nil {
+		wg.Go(func() {
+			t := time.NewTicker(statsEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-flushCtx.Done():
+					return
+				case <-t.C:
+					if err := counter.Flush(flushCtx, db); err != nil {
+						log.Error("store readership stats", "err", err)
+					}
+				}
+			}
+		})
+	}
 	wg.Go(func() {
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()
@@ -348,6 +403,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	if ferr := handler.FlushUsage(shutdownCtx); ferr != nil {
 		log.Error("store subscriber usage", "err", ferr)
 	}
+	if counter != nil {
+		if ferr := counter.Flush(shutdownCtx, db); ferr != nil {
+			log.Error("store readership stats", "err", ferr)
+		}
+	}
 	if serveFailed != nil {
 		return fail(e, serveFailed)
 	}
@@ -364,4 +424,31 @@ func engine(dsn string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// sizeUnits are the units parseSize takes, binary and decimal.
+var sizeUnits = []struct {
+	name string
+	n    int64
+}{{"", 1}, {"B", 1}, {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}}
+
+// parseSize reads a size in bytes: a whole number, with a unit (KiB, MiB,
+// GiB, KB, MB, GB, B, in any case) or without, for bytes.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	n, err := strconv.ParseInt(s[:digits], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: want a whole number and a unit, such as 64MiB", s)
+	}
+	unit := strings.TrimSpace(s[digits:])
+	for _, u := range sizeUnits {
+		if strings.EqualFold(unit, u.name) {
+			if n > math.MaxInt64/u.n {
+				return 0, fmt.Errorf("size %q is too large", s)
+			}
+			return n * u.n, nil
+		}
+	}
+	return 0, fmt.Errorf("size %q: unknown unit %q, want KiB, MiB, GiB, KB, MB, GB or B", s, unit)
 }

@@ -24,10 +24,14 @@ const sourceHelp = `Manage the external feeds herald fetches and republishes und
 
   herald source list                      every source, with its state
   herald source add URL [--name N] [--tag T]... [--every 30m] [--categories]
+                      [--create-tags]     --tag must name a tag that exists
+                                          unless --create-tags
   herald source show ID                   last attempt and success, HTTP status,
                                           errors, next fetch, items stored
   herald source disable ID | enable ID
-  herald source remove ID                 its articles stay published
+  herald source remove ID [--purge]       its articles stay published, unless
+                                          --purge: then those no other source
+                                          carries are deleted (tombstones)
   herald source import FILE.opml [--tag T]...
                                           outlines with an xmlUrl become sources;
                                           their categories and the text of the
@@ -45,6 +49,8 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		every        time.Duration
 		categories   bool
 		allowPrivate bool
+		purge        bool
+		createTags   bool
 	)
 	f := newFlags(e, "source", "[command] [args]", sourceHelp)
 	c.common(f)
@@ -52,6 +58,8 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	f.Var(&tags, "tag", "with add and import: a tag slug or name for every item (repeatable)")
 	f.DurationVar(&every, "every", 0, "with add: how often to fetch it (default 30m)")
 	f.BoolVar(&categories, "categories", false, "with add: tag each item with its own categories too")
+	f.BoolVar(&purge, "purge", false, "with remove: also delete its articles that no other source carries")
+	f.BoolVar(&createTags, "create-tags", false, "with add and import: create the --tag tags that do not exist yet (without it an unknown --tag, a typo say, is refused)")
 	f.boolVar(&allowPrivate, "allow-private-sources", "HERALD_ALLOW_PRIVATE_SOURCES", false,
 		"allow sources on loopback, private, link-local and other non-public addresses")
 	if code := c.parse(f, args); code >= 0 {
@@ -63,6 +71,7 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	var extra []string
+	names := map[string]string{} // slug -> the name given, for --create-tags
 	for _, t := range tags {
 		slug := feed.Slugify(t)
 		if !feed.ValidSlug(slug) {
@@ -70,6 +79,9 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 			return 2
 		}
 		extra = append(extra, slug)
+		if _, ok := names[slug]; !ok {
+			names[slug] = strings.TrimSpace(t)
+		}
 	}
 	var id int64
 	switch sub {
@@ -86,6 +98,11 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	}
 	defer db.Close()
 	guard := pollFlags{allowPrivate: allowPrivate}
+	if len(extra) > 0 && (sub == "add" || sub == "import") {
+		if extra, err = sourceTags(ctx, db, extra, names, createTags); err != nil {
+			return fail(e, fmt.Errorf("source %s: --tag: %w", sub, err))
+		}
+	}
 
 	switch sub {
 	case "list":
@@ -131,10 +148,19 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
+		if purge {
+			n, err := db.PurgeSource(ctx, id)
+			if err != nil {
+				return fail(e, err)
+			}
+			fmt.Fprintf(e.stdout, "removed source %d (%s) and %d of its %d articles; %d carried by other sources stay\n",
+				id, s.Name, n, s.Items, s.Items-n)
+			break
+		}
 		if err := db.DeleteSource(ctx, id); err != nil {
 			return fail(e, err)
 		}
-		fmt.Fprintf(e.stdout, "removed source %d (%s); its %d articles stay published\n", id, s.Name, s.Items)
+		fmt.Fprintf(e.stdout, "removed source %d (%s); its %d articles stay published (--purge deletes them)\n", id, s.Name, s.Items)
 	case "import":
 		return importOPML(ctx, e, db, rest[0], extra, guard)
 	case "export":
@@ -348,4 +374,35 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// sourceTags returns the current slugs of the tags slugs names (an old slug
+// gives the renamed tag's). A slug that names no tag is refused, naming the
+// nearest tag and every tag, unless create: then the tag is made, named as
+// names has it.
+func sourceTags(ctx context.Context, db store.DB, slugs []string, names map[string]string, create bool) ([]string, error) {
+	if !create {
+		known, err := knownTags(ctx, db, slugs)
+		if err != nil {
+			return nil, fmt.Errorf("%w (--create-tags creates it)", err)
+		}
+		return known, nil
+	}
+	for _, slug := range slugs {
+		_, err := db.Tag(ctx, slug)
+		if errors.Is(err, feed.ErrNotFound) {
+			name := names[slug]
+			if name == "" || name == slug {
+				name = feed.TagName(slug)
+			}
+			err = db.CreateTag(ctx, feed.Tag{Slug: slug, Name: name})
+			if errors.Is(err, feed.ErrConflict) {
+				err = nil // made meanwhile
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return knownTags(ctx, db, slugs)
 }

@@ -15,7 +15,7 @@ const subscriberHelp = `Manage subscriber and partner feed tokens. A token goes 
 /s/TOKEN/tags/SLUG/feed.atom, so it works in every feed reader; its plan
 decides whether the feeds carry full text (see serve --public-content).
 
-  herald subscriber add NAME [--plan full|summary] [--tags a,b] [--rate N/min] [--attribution]
+  herald subscriber add NAME [--plan full|summary] [--tags a,b] [--rate N/min] [--attribution] [--early-access]
   herald subscriber list
   herald subscriber rotate NAME      a new token; the old one stops working
   herald subscriber revoke NAME      the token answers 403 from now on
@@ -29,6 +29,7 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 		plan, tags  string
 		rate        perMinute
 		attribution bool
+		earlyAccess bool
 	)
 	f := newFlags(e, "subscriber", "[command] [args]", subscriberHelp)
 	c.common(f)
@@ -36,6 +37,7 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 	f.StringVar(&tags, "tags", "", "with add: comma-separated tags (slugs or names) the token is limited to, each one that exists (default: every feed)")
 	f.Var(&rate, "rate", "with add: requests the token may make, as N/min (or N); 0 for no cap")
 	f.BoolVar(&attribution, "attribution", false, "with add: end each of the outlet's items with a credit line linking to its page")
+	f.BoolVar(&earlyAccess, "early-access", false, "with add: the token's feeds carry embargoed articles at once, marked with their embargo time")
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
@@ -53,13 +55,18 @@ func cmdSubscriber(ctx context.Context, e *env, args []string) int {
 		if len(s.Tags) > 0 {
 			path = "/s/" + secret + "/tags/" + s.Tags[0] + "/feed.atom"
 		}
-		fmt.Fprintf(e.stderr, "Subscriber %q (%s plan). The token is shown only now:\n", s.Name, s.Plan)
+		early := ""
+		if s.EarlyAccess {
+			early = ", early access to embargoed articles"
+		}
+		fmt.Fprintf(e.stderr, "Subscriber %q (%s plan%s). The token is shown only now:\n", s.Name, s.Plan, early)
 		fmt.Fprintln(e.stdout, secret)
 		fmt.Fprintf(e.stderr, "Feed address: %s%s\n", c.base, path)
 	}
 	switch sub {
 	case "add":
-		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: int(rate), Attribution: attribution}
+		s := &feed.Subscriber{Name: rest[0], Plan: feed.Plan(plan), RatePerMinute: int(rate), Attribution: attribution,
+			EarlyAccess: earlyAccess}
 		var slugs []string
 		for t := range strings.SplitSeq(tags, ",") {
 			if t = strings.TrimSpace(t); t != "" {

@@ -102,8 +102,9 @@ type minuteRow struct {
 
 // sample is herald's memory and the like at one moment. goal is the heap
 // size at which the next garbage collection starts: the live heap after
-// the last one times 1+GOGC/100 (5, as herald serve sets GOGC=400), which
-// follows the live heap without the saw-tooth of heap in use.
+// the last one times 1+GOGC/100 (5, as herald serve sets GOGC=400; less
+// near the soft memory limit serve sets, see README), which follows the
+// live heap without the saw-tooth of heap in use.
 type sample struct {
 	rss, heap  float64 // MB; heap < 0 when unknown
 	goal       float64 // MB; < 0 when unknown

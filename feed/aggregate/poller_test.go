@@ -502,7 +502,9 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 // included; less distorted than wall time by a busy machine), the peak Go
 // heap during the passes, and the process's peak resident memory (Linux),
 // which includes the test server and SQLite's page cache. All sources share
-// one host, so PerHost is set to Workers.
+// one host, so PerHost is set to Workers. It runs on each engine
+// (engine=sqlite, engine=postgres; PostgreSQL's server is not in the
+// process's CPU time or memory).
 //
 //	go test ./feed/aggregate -run '^$' -bench PollerPass -benchtime 1x
 func BenchmarkPollerPass(b *testing.B) {
@@ -519,15 +521,22 @@ func BenchmarkPollerPass(b *testing.B) {
 		w.Write(body)
 	}))
 	b.Cleanup(srv.Close)
+	storetest.BenchEngines(b, func(b *testing.B, e storetest.Engine) { benchPollerPass(b, e.Opener, srv.URL) })
+}
+
+// benchPollerPass is BenchmarkPollerPass on the engine that open opens,
+// with the feeds of the server at url.
+func benchPollerPass(b *testing.B, open storetest.Opener, url string) {
 	for _, n := range []int{1000, 5000} {
 		b.Run(fmt.Sprintf("sources=%d", n), func(b *testing.B) {
 			var first, second, firstCPU, secondCPU time.Duration
 			var peakHeap, peakRSS uint64
 			for b.Loop() {
 				b.StopTimer()
-				db := openStore(b, nil)
+				db := open.Open(b, open.Create(b), store.Options{Authority: "news.example.org",
+					SeedTags: []feed.Tag{{Slug: "health", Name: "Health", Rule: "hospitals"}}})
 				for i := range n {
-					addSource(b, db, fmt.Sprintf("%s/feed/%d", srv.URL, i), "external")
+					addSource(b, db, fmt.Sprintf("%s/feed/%d", url, i), "external")
 				}
 				f := NewFetcher(Options{Guard: guard.Policy{AllowPrivate: true}})
 				p := NewPoller(db, f, PollerOptions{Workers: DefaultWorkers, PerHost: DefaultWorkers})

@@ -46,6 +46,9 @@ type Options struct {
 	// feed.DetectLanguage), so a Japanese export is "ja" whatever this says;
 	// any other gets this. Empty means "en".
 	Language string
+	// EmbargoUntil, when set, is every article's embargo, whatever the
+	// files say (herald ingest --embargo-until).
+	EmbargoUntil time.Time
 }
 
 func (o Options) location() *time.Location {
@@ -215,6 +218,9 @@ func finish(a *feed.Article, name string, item int, opt Options) error {
 	}
 	for i, s := range a.Authors {
 		a.Authors[i] = strings.TrimSpace(s)
+	}
+	if !opt.EmbargoUntil.IsZero() {
+		a.EmbargoUntil = opt.EmbargoUntil
 	}
 	if err := a.Validate(); err != nil {
 		return &Error{File: name, Item: item, Err: err}

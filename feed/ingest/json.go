@@ -18,7 +18,12 @@ import (
 var jsonFields = []string{
 	"id", "slug", "title", "summary", "content", "content_text",
 	"authors", "published", "updated", "url", "language", "tags",
+	"embargo_until", "correction",
 }
+
+// JSONFields returns the keys of a JSON article, in the order errors list
+// them.
+func JSONFields() []string { return slices.Clone(jsonFields) }
 
 // ParseJSON reads a JSON file holding one article object or an array of
 // them. Object keys:
@@ -28,6 +33,8 @@ var jsonFields = []string{
 //	content_text                              plain text; blank lines separate paragraphs
 //	authors, tags                             arrays of strings
 //	published, updated                        RFC 3339, "2006-01-02 15:04" or "2006-01-02"
+//	embargo_until                             a time, as published; null or absent for none
+//	correction                                a public correction note for this edit (see feed.Correction)
 //
 // Keys match exactly: an unknown key, a key in the wrong case ("Title") or a
 // repeated key is an error naming it and its line, as is a value of the
@@ -98,7 +105,7 @@ func ParseJSON(name string, data []byte, opt Options) ([]feed.Article, error) {
 // jsonArticle holds the raw values of one JSON article.
 type jsonArticle struct {
 	id, slug, title, summary, content, contentText, url, language string
-	published, updated                                            string
+	published, updated, embargoUntil, correction                  string
 	authors, tags                                                 []string
 }
 
@@ -151,6 +158,10 @@ func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex,
 			err = jsonString(raw, &j.published)
 		case "updated":
 			err = jsonString(raw, &j.updated)
+		case "embargo_until":
+			err = jsonString(raw, &j.embargoUntil)
+		case "correction":
+			err = jsonString(raw, &j.correction)
 		case "authors":
 			j.authors, badItem, err = jsonStrings(data, m.valOff)
 		case "tags":
@@ -172,16 +183,22 @@ func parseJSONItem(name string, item int, data []byte, off int, lines lineIndex,
 	}
 	a.ID, a.Slug, a.Title, a.URL, a.Language = j.id, j.slug, strings.TrimSpace(j.title), j.url, j.language
 	a.Summary = strings.TrimSpace(j.summary)
+	a.Correction = strings.TrimSpace(j.correction)
 	a.Authors = j.authors
 	for _, f := range []struct {
 		key string
 		s   string
 		t   *time.Time
-	}{{"published", j.published, &a.Published}, {"updated", j.updated, &a.Updated}} {
+	}{{"published", j.published, &a.Published}, {"updated", j.updated, &a.Updated},
+		{"embargo_until", j.embargoUntil, &a.EmbargoUntil}} {
 		if f.s == "" {
 			continue
 		}
-		t, err := parseTime(f.s, loc)
+		parse := parseTime
+		if f.key == "embargo_until" {
+			parse = parseEmbargo
+		}
+		t, err := parse(f.s, loc)
 		if err != nil {
 			return a, errAt(at[f.key], feed.Invalid(f.key, "%s", err))
 		}

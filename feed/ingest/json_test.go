@@ -122,7 +122,7 @@ func TestParseJSONErrors(t *testing.T) {
 		{"syntax error", "{\n  \"title\": \"T\",\n  \"published\": 2014-04-04\n}", 3, "line 3: not valid JSON: invalid character '-' after object key:value pair"},
 		{"trailing comma", "[\n  {\"id\": \"a\"},\n]", 3, "line 3: not valid JSON"},
 		{"not an object", "42", 1, "line 1: want an article object, got a number"},
-		{"unknown field", "{\n \"title\": \"T\",\n \"body\": \"x\"\n}", 3, "line 3: body: unknown field (known: id, slug, title, summary, content, content_text, authors, published, updated, url, language, tags)"},
+		{"unknown field", "{\n \"title\": \"T\",\n \"body\": \"x\"\n}", 3, "line 3: body: unknown field (known: id, slug, title, summary, content, content_text, authors, published, updated, url, language, tags, embargo_until, correction)"},
 		{"wrong case", "{\"Title\": \"T\"}", 1, "Title: unknown field"},
 		{"repeated key", "{\"title\": \"T\",\n\"title\": \"U\"}", 2, "line 2: title: given twice"},
 		{"title a number", "{\n\"title\": 7}", 2, "line 2: title: want a string, got a number"},

@@ -42,7 +42,9 @@ var markdown = goldmark.New(
 //	id, slug, title, summary, url, language   strings
 //	authors                                   list of names (or author: one name)
 //	published (or date), updated              RFC 3339, "2006-01-02 15:04" or "2006-01-02"
+//	embargo_until (or embargo)                a time, as published: held back until then
 //	tags                                      list of tag names or slugs
+//	correction                                a public correction note for this edit (see feed.Correction)
 //
 // A key not in this list is an error naming it and its line: a misspelt
 // "publised:" must stop the ingest, not drop the date. When there is no
@@ -231,6 +233,8 @@ func readFrontMatter(a *feed.Article, fm []byte, first int, loc *time.Location) 
 			a.Title, err = yamlString(v)
 		case "summary":
 			a.Summary, err = yamlString(v)
+		case "correction":
+			a.Correction, err = yamlString(v)
 		case "url":
 			a.URL, err = yamlString(v)
 		case "language":
@@ -251,6 +255,12 @@ func readFrontMatter(a *feed.Article, fm []byte, first int, loc *time.Location) 
 			if a.Tags, bad = tagsFrom(names); bad >= 0 {
 				at, err = v.Content[bad], fmt.Errorf("%q has no letters or digits to make a tag slug from", names[bad])
 			}
+		case "embargo_until", "embargo":
+			var s string
+			if s, err = yamlString(v); err != nil || s == "" {
+				break
+			}
+			a.EmbargoUntil, err = parseEmbargo(s, loc)
 		case "published", "date", "updated":
 			var s string
 			if s, err = yamlString(v); err != nil || s == "" {
@@ -266,7 +276,7 @@ func readFrontMatter(a *feed.Article, fm []byte, first int, loc *time.Location) 
 				a.Published = t
 			}
 		default:
-			return errAt(line(k), feed.Invalid(key, "unknown key (known: id, slug, title, summary, authors, author, published, date, updated, url, language, tags)"))
+			return errAt(line(k), feed.Invalid(key, "unknown key (known: id, slug, title, summary, authors, author, published, date, updated, url, language, tags, embargo_until, correction)"))
 		}
 		if err != nil {
 			if at != nil {

@@ -172,7 +172,7 @@ func TestParseMarkdownErrors(t *testing.T) {
 		{"the example", "---\ntitle: T\npublished: Aprl 4\n---\nBody.\n", 3,
 			`line 3: front matter: published: cannot parse "Aprl 4" as a date`},
 		{"unknown key", "---\ntitle: T\npublised: 2014-04-04\n---\nBody.\n", 3,
-			"line 3: front matter: publised: unknown key (known: id, slug, title, summary, authors, author, published, date, updated, url, language, tags)"},
+			"line 3: front matter: publised: unknown key (known: id, slug, title, summary, authors, author, published, date, updated, url, language, tags, embargo_until, correction)"},
 		{"repeated key", "---\ntitle: T\npublished: 2014-04-04\ntitle: U\n---\nBody.\n", 4,
 			"line 4: front matter: title: given twice (first on line 2)"},
 		{"author and authors", "---\nauthors: [A B]\nauthor: C D\npublished: 2014-04-04\n---\nBody.\n", 3,

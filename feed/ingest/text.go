@@ -32,6 +32,9 @@ import (
 // instead of a blank line, and hard-wrapped Chinese and Japanese lines are
 // joined without spaces.
 //
+// A "Correction: <note>" line above the "Posted:" line is the edit's public
+// correction note (see feed.Correction), no part of the title or dek.
+//
 // Errors are *Error values: a file without a "Posted:" line, with a date that
 // cannot be read, without a title or without a body is rejected.
 func ParseText(name string, data []byte, opt Options) ([]feed.Article, error) {
@@ -43,10 +46,17 @@ func ParseText(name string, data []byte, opt Options) ([]feed.Article, error) {
 		return nil, err
 	}
 	p := textParser{name: name, loc: opt.location(), lines: textLines(data)}
+	embargo, err := p.takeEmbargo()
+	if err != nil {
+		return nil, err
+	}
+	correction := p.takeCorrection()
 	a, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
+	a.Correction = correction
+	a.EmbargoUntil = embargo
 	if err := finish(&a, name, 0, opt); err != nil {
 		return nil, err
 	}

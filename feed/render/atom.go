@@ -21,9 +21,11 @@ type atomFeed struct {
 	Archive   *fhArchive       `xml:"http://purl.org/syndication/history/1.0 archive"`
 	// RFC 4287's grammar has a feed's extension elements before its
 	// entries, so the tombstones come here.
-	NSAt    string        `xml:"xmlns:at,attr,omitempty"`
-	Deleted []atomDeleted `xml:"at:deleted-entry"`
-	Entries []*atomEntry  `xml:"entry"`
+	NSAt string `xml:"xmlns:at,attr,omitempty"`
+	// NSHerald declares herald's namespace when an entry is embargoed.
+	NSHerald string        `xml:"xmlns:herald,attr,omitempty"`
+	Deleted  []atomDeleted `xml:"at:deleted-entry"`
+	Entries  []*atomEntry  `xml:"entry"`
 }
 
 // nsTombstones is the namespace of RFC 6721's at:deleted-entry.
@@ -46,6 +48,8 @@ type atomEntry struct {
 	Authors    []feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory     `xml:"category"`
 	Source     *atomSource        `xml:"source"`
+	// Embargo is the time an embargoed entry's embargo lifts (early access).
+	Embargo string `xml:"herald:embargo-until,omitempty"`
 }
 
 // atomContent is HTML content in a CDATA section, which costs a third of
@@ -110,6 +114,9 @@ func (f *Feed) atom() (*atomFeed, error) {
 		Archive:   f.archiveMark(),
 		Entries:   make([]*atomEntry, 0, len(f.Items)),
 	}
+	if f.hasEmbargoed() {
+		doc.NSHerald = NSHerald
+	}
 	for _, d := range f.Deleted {
 		if d.GUID == "" || d.Deleted.IsZero() {
 			return nil, fmt.Errorf("deleted entry of article %q: %w", d.ArticleID,
@@ -154,6 +161,7 @@ func (f *Feed) atomLinks() []feeds.AtomLink {
 // atomEntry builds a's entry. rights is the outlet's, for its own entries;
 // feedUpdated stands in for an entry without any date.
 func (f *Feed) atomEntry(a *feed.Article, rights string, feedUpdated time.Time) (*atomEntry, error) {
+	a = withEmbargoLine(a)
 	l, err := f.links(a)
 	if err != nil {
 		return nil, err
@@ -175,11 +183,12 @@ func (f *Feed) atomEntry(a *feed.Article, rights string, feedUpdated time.Time) 
 			Published: rfc3339(a.Published),
 			Links:     []feeds.AtomLink{alt},
 		},
+		Embargo: embargoUntil(a),
 	}
 	if s := clean(a.Summary); s != "" {
 		e.Summary = &feeds.AtomSummary{Content: s, Type: "text"}
 	}
-	if c := clean(a.Content); c != "" {
+	if c := clean(withCorrections(a)); c != "" {
 		e.Content = &atomContent{Type: "html", Content: c}
 	}
 	for _, name := range credited(a) {

@@ -37,6 +37,8 @@ func TestConformance(t *testing.T) {
 		{"golden", testFeed},
 		{"own-only", ownOnly},
 		{"empty", empty},
+		{"embargoed", embargoedFeed},
+		{"corrected", correctedFeed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := tc.feed(".rss").Items

@@ -31,6 +31,9 @@ type jsonItem struct {
 type jsonHerald struct {
 	Origin feed.Origin `json:"origin"`
 	Source *jsonSource `json:"source,omitempty"`
+	// EmbargoUntil is when an embargoed item's embargo lifts (early
+	// access), RFC 3339.
+	EmbargoUntil string `json:"embargo_until,omitempty"`
 }
 
 type jsonSource struct {
@@ -96,6 +99,7 @@ func (f *Feed) json() (*jsonFeed, error) {
 }
 
 func (f *Feed) jsonItem(a *feed.Article) (*jsonItem, error) {
+	a = withEmbargoLine(a)
 	l, err := f.links(a)
 	if err != nil {
 		return nil, err
@@ -111,7 +115,7 @@ func (f *Feed) jsonItem(a *feed.Article) (*jsonItem, error) {
 			Url:           l.best(),
 			Title:         clean(a.Title),
 			Summary:       clean(a.Summary),
-			ContentHTML:   clean(a.Content),
+			ContentHTML:   clean(withCorrections(a)),
 			PublishedDate: timePtr(utc(a.Published)),
 			ModifiedDate:  timePtr(itemUpdated(a)),
 		},
@@ -142,6 +146,12 @@ func (f *Feed) jsonItem(a *feed.Article) (*jsonItem, error) {
 				Updated:     rfc3339(p.Updated),
 			}
 		}
+	}
+	if until := embargoUntil(a); until != "" {
+		if it.Herald == nil {
+			it.Herald = &jsonHerald{Origin: feed.OriginOwn}
+		}
+		it.Herald.EmbargoUntil = until
 	}
 	return it, nil
 }

@@ -23,9 +23,11 @@ const (
 // fields below that repeat gorilla's names, take over.
 type rssDoc struct {
 	feeds.RssFeedXml
-	NSAtom  string      `xml:"xmlns:atom,attr"`
-	NSDC    string      `xml:"xmlns:dc,attr"`
-	Channel *rssChannel `xml:"channel"`
+	NSAtom string `xml:"xmlns:atom,attr"`
+	NSDC   string `xml:"xmlns:dc,attr"`
+	// NSHerald declares herald's namespace when an item is embargoed.
+	NSHerald string      `xml:"xmlns:herald,attr,omitempty"`
+	Channel  *rssChannel `xml:"channel"`
 }
 
 // rssChannel takes link, language, lastBuildDate, generator and image from
@@ -53,6 +55,8 @@ type rssItem struct {
 	Source     *rssSource    `xml:"source"`
 	Language   string        `xml:"dc:language,omitempty"`
 	Rights     *rssText      `xml:"dc:rights"`
+	// Embargo is the time an embargoed item's embargo lifts (early access).
+	Embargo string `xml:"herald:embargo-until,omitempty"`
 }
 
 type rssAtomLink struct {
@@ -122,12 +126,16 @@ func (f *Feed) rss() (*rssDoc, error) {
 		}
 		ch.Items = append(ch.Items, it)
 	}
-	return &rssDoc{
+	doc := &rssDoc{
 		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: nsContent},
 		NSAtom:     nsAtom,
 		NSDC:       nsDC,
 		Channel:    ch,
-	}, nil
+	}
+	if f.hasEmbargoed() {
+		doc.NSHerald = NSHerald
+	}
+	return doc, nil
 }
 
 func (f *Feed) rssLinks() []rssAtomLink {
@@ -144,6 +152,7 @@ func (f *Feed) rssLinks() []rssAtomLink {
 // rights, when not nil, is the outlet's copyright for the item if it is the
 // outlet's own.
 func (f *Feed) rssItem(a *feed.Article, rights *rssText) (*rssItem, error) {
+	a = withEmbargoLine(a)
 	l, err := f.links(a)
 	if err != nil {
 		return nil, err
@@ -157,10 +166,11 @@ func (f *Feed) rssItem(a *feed.Article, rights *rssText) (*rssItem, error) {
 			PubDate: rfc822(a.Published),
 		},
 		Language: clean(a.Language),
+		Embargo:  embargoUntil(a),
 	}
 	// description holds HTML in RSS. With a summary it is the summary, as
 	// HTML, and content:encoded the article; without one the article itself.
-	summary, content := clean(a.Summary), clean(a.Content)
+	summary, content := clean(a.Summary), clean(withCorrections(a))
 	if summary != "" {
 		it.Description = textToHTML.Replace(summary)
 		if content != "" {

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,13 +116,26 @@ func parseSince(v string, loc *time.Location) (time.Time, error) {
 
 func (s *Server) handleArticleGet(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.store.Article(r.Context(), r.PathValue("id"))
+	if errors.Is(err, feed.ErrNotFound) {
+		// An editor may read an embargoed article; anyone else gets the
+		// same 404 as for an article that does not exist.
+		if held, herr := s.embargoedForEditor(r, r.PathValue("id")); herr == nil {
+			a, err = held, nil
+		} else if !errors.Is(herr, feed.ErrNotFound) {
+			err = herr
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if s.withholdContent(r) {
 		a.Content = ""
 	}
-	s.writeJSON(w, http.StatusOK, noStore, a)
+	out, err := s.creditArticle(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, noStore, out)
 	return nil
 }
 
@@ -147,6 +162,9 @@ func (s *Server) handleArticleCreate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := s.checkTags(r, a.TagSlugs(), false); err != nil {
+		return err
+	}
 	if err := s.applyRules(r.Context(), a); err != nil {
 		return err
 	}
@@ -169,6 +187,9 @@ func (s *Server) handleArticlePut(w http.ResponseWriter, r *http.Request) error 
 	}
 	a, err := s.readArticle(w, r, id)
 	if err != nil {
+		return err
+	}
+	if err := s.checkTags(r, a.TagSlugs(), false); err != nil {
 		return err
 	}
 	if err := s.applyRules(r.Context(), a); err != nil {
@@ -239,8 +260,14 @@ func (s *Server) readArticle(w http.ResponseWriter, r *http.Request, pathID stri
 	}
 	fields["id"], _ = json.Marshal(bodyID)
 	// The store keeps these; a client echoing them back is not an error.
-	for _, k := range []string{"guid", "origin", "provenance"} {
+	for _, k := range []string{"guid", "origin", "provenance", "corrections"} {
 		delete(fields, k)
+	}
+	known := ingest.JSONFields()
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if !slices.Contains(known, k) {
+			return nil, refuse(errMalformed, unknownField(k, known))
+		}
 	}
 	if raw, ok := fields["tags"]; ok {
 		var objs []feed.ArticleTag

@@ -20,13 +20,20 @@ import (
 	"herald/store/storetest"
 )
 
-// benchStore fills a database with n articles of about 3 KB, one in five
-// tagged cyber-diplomacy, and returns a Server over it, configured further
-// by configure.
+// benchServer fills an SQLite database with n articles of about 3 KB, one
+// in five tagged cyber-diplomacy, and returns a Server over it, configured
+// further by configure.
 func benchServer(b *testing.B, n int, configure ...func(*Config)) *Server {
 	b.Helper()
+	return benchServerOn(b, storetest.Engines()[0].Opener, n, configure...)
+}
+
+// benchServerOn is benchServer on a fresh database of the engine that
+// open opens.
+func benchServerOn(b *testing.B, open storetest.Opener, n int, configure ...func(*Config)) *Server {
+	b.Helper()
 	ctx := context.Background()
-	db := storetest.Open(b, store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
+	db := open.Open(b, open.Create(b), store.Options{Authority: "bench.example", SeedTags: rule.Defaults()})
 	para := "<p>" + strings.Repeat("Officials from both governments discussed norms for state behaviour in cyberspace. ", 8) + "</p>"
 	body := strings.Repeat(para, 4)
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -57,20 +64,26 @@ func benchServer(b *testing.B, n int, configure ...func(*Config)) *Server {
 }
 
 // BenchmarkTagFeedFirstRender measures a cache miss: resolving the tag,
-// querying 50 articles with their tags out of 100,000, and rendering them.
+// querying 50 articles with their tags out of 100,000, and rendering them,
+// on each engine (engine=sqlite, engine=postgres). It reports ms/render.
+//
+//	go test ./feed/web -run '^$' -bench TagFeedFirstRender -count 3
 func BenchmarkTagFeedFirstRender(b *testing.B) {
-	s := benchServer(b, 100_000)
-	ctx := context.Background()
-	for _, ext := range []string{"atom", "rss", "json"} {
-		b.Run(ext, func(b *testing.B) {
-			for b.Loop() {
-				e, err := s.buildFeed(ctx, s.publicView(), "cyber-diplomacy", formats[ext], feedQuery{limit: 50})
-				if err != nil || e.status != 200 {
-					b.Fatalf("got %v, %v", e, err)
+	storetest.BenchEngines(b, func(b *testing.B, e storetest.Engine) {
+		s := benchServerOn(b, e.Opener, 100_000)
+		ctx := context.Background()
+		for _, ext := range []string{"atom", "rss", "json"} {
+			b.Run(ext, func(b *testing.B) {
+				for b.Loop() {
+					e, err := s.buildFeed(ctx, s.publicView(), "cyber-diplomacy", formats[ext], feedQuery{limit: 50})
+					if err != nil || e.status != 200 {
+						b.Fatalf("got %v, %v", e, err)
+					}
 				}
-			}
-		})
-	}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+			})
+		}
+	})
 }
 
 // BenchmarkTagFeedCached measures a cached 200 and a 304 through the whole

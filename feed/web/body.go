@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -69,24 +70,69 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return refuse(errMalformed, decodeProblem(err))
+		return refuse(errMalformed, decodeProblem(err, v))
 	}
 	return nil
 }
 
 // decodeProblem says what is wrong with a body that is a JSON object but
-// not one of the fields expected: "name must be a string, not a number",
-// "the body has an unknown field \"colour\"".
-func decodeProblem(err error) string {
+// not one of the fields of v expected: "name must be a string, not a
+// number", "the body has an unknown field \"colour\" (known: ...)".
+func decodeProblem(err error, v any) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return te.Field + " must be " + typeName(te.Type) + ", not " + valueName(te.Value)
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if rest, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return "the body has an unknown field " + rest
+		name, err := strconv.Unquote(rest)
+		if err != nil {
+			return "the body has an unknown field " + rest
+		}
+		return unknownField(name, jsonFieldNames(reflect.TypeOf(v)))
 	}
 	return "the body does not fit: " + msg
+}
+
+// unknownField is the message of a body with the field name, which is not
+// one of known: "the body has an unknown field \"colour\" (known: name,
+// url)", or for "" "the body has a field with an empty name (known: ...)".
+func unknownField(name string, known []string) string {
+	msg := "the body has an unknown field " + strconv.Quote(name)
+	if name == "" {
+		msg = "the body has a field with an empty name"
+	}
+	if len(known) > 0 {
+		msg += " (known: " + strings.Join(known, ", ") + ")"
+	}
+	return msg
+}
+
+// jsonFieldNames returns the names encoding/json decodes into the struct
+// t (or what it points to), in the order of its fields.
+func jsonFieldNames(t reflect.Type) []string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case tag == "-":
+		case f.Anonymous && name == "":
+			names = append(names, jsonFieldNames(f.Type)...)
+		case !f.IsExported():
+		case name != "":
+			names = append(names, name)
+		default:
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 // typeName names the JSON values a Go type takes.

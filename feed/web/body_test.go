@@ -90,6 +90,8 @@ func TestBadBodies(t *testing.T) {
 		{"deep object", `{"title":` + strings.Repeat(`{"a":`, 20_000) + "1" + strings.Repeat("}", 20_001), 400, "the body is not valid JSON"},
 		{"huge", `{"title":"` + strings.Repeat("x", 5<<20) + `"}`, 413, "request body is larger than 4 MiB"},
 		{"empty object", `{}`, 0, ""},
+		{"empty field name", `{"":1}`, 400, "the body has a field with an empty name (known: "},
+		{"unknown field", `{"colour":"red"}`, 400, `the body has an unknown field "colour"`},
 		{"nested junk", `{"id":{"a":[1,{"b":null}]},"title":[[[]]],"name":{},"slug":7,"url":[{}],"every":{"x":[]},` +
 			`"tags":[{"slug":{"x":1}},null,[]],"plan":null,"content":{"<p>":true},"rule":[],"published":-1e400}`, 0, ""},
 		{"wrong types", `{"title":1,"name":2,"slug":3,"url":4,"every":true,"tags":"x","plan":5,"rate_per_minute":"x","enabled":"yes"}`, 0, ""},

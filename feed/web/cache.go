@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +100,12 @@ type answer struct {
 
 	version int64          // the store's content version it was built at (feedCache)
 	route   *metrics.Route // records it when ServeHTTP answers it before routing (feedCache)
+	// statsFeed is the feed path ServeHTTP counts it under when it answers
+	// it before routing ("" for none; see statsFeed).
+	statsFeed string
+	size      int64         // what the feed cache counts for it (feedCache)
+	variant   bool          // kept within the variants' share (feedCache, see isVariant)
+	used      atomic.Uint64 // the feed cache's clock when it was last given (feedCache)
 
 	// Made by prepare.
 	etag              string // strong, quoted; of the identity encoding
@@ -284,7 +292,7 @@ func gzipBytes(b []byte) []byte {
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
 	zw.Write(b)
 	zw.Close()
-	return buf.Bytes()
+	return clip(buf.Bytes())
 }
 
 // serveAnswer prepares and gives an answer built for one request (an API
@@ -299,14 +307,39 @@ func (s *Server) serveAnswer(w http.ResponseWriter, r *http.Request, a *answer) 
 	return status
 }
 
-// maxCachedFeeds bounds the feed cache; past it the cache starts afresh
-// (keys include ?limit=, so a crawler could otherwise grow it without end).
-const maxCachedFeeds = 10_000
+// DefaultCacheSize is the feed cache's budget when Config.CacheSize is 0:
+// 64 MiB, which a small VM can spare.
+const DefaultCacheSize = 64 << 20
 
-// feedCache keeps the answers of feeds in memory and drops them when the
-// store's content version moves. It reads the version at most once per
-// staleAfter, unless a write in this process, or word of one in another
-// (Server.Changed), asked it to look again.
+// variantShare is the part of the feed cache's budget that variants (a
+// search feed, a page past the first, a feed with its own ?limit=) may hold
+// together: one over variantShare. Each query is a key of its own and most
+// are asked for once, so they must not crowd out the feeds readers poll.
+const variantShare = 4
+
+// What the feed cache counts for an answer besides its key and bytes (its
+// struct and prepared header fields), and for what is left of an answer of
+// an earlier version (a validator).
+const (
+	answerOverhead = 1024
+	validatorSize  = 160
+)
+
+// feedCache keeps the answers of feeds in memory, within a budget of bytes,
+// and drops their bytes as soon as it sees the store's content version move.
+// It reads the version at most once per staleAfter, unless a write in this
+// process, or word of one in another (Server.Changed), asked it to look
+// again.
+//
+// Of an answer of an earlier version it keeps only the validators (a
+// validator): a rebuild that gives the same bytes keeps the same ETag and
+// Last-Modified, and one that gives other bytes a later Last-Modified. Of a
+// feed that is not a variant it keeps the gzip encoding too, a fraction of
+// the bytes, since compressing costs more than rendering and a change
+// leaves the bytes of many feeds as they were.
+//
+// Past the budget it drops the answers and validators given least recently;
+// variants are kept within a share of it (see variantShare).
 type feedCache struct {
 	store interface {
 		Version(context.Context) (int64, error)
@@ -318,6 +351,8 @@ type feedCache struct {
 	// (Server.Listening): staleAfter is then only a safety net, and at
 	// least NotifiedStaleAfter.
 	notified atomic.Bool
+	// maxBytes is the budget: what entries and validators may hold.
+	maxBytes int64
 
 	// stats counts hits, misses and 304s: into Config.Metrics when it is
 	// set, else into counters nobody reads. metrics times renders and
@@ -326,26 +361,51 @@ type feedCache struct {
 	stats   *metrics.FeedCache
 	metrics *metrics.Metrics
 	routeOf func(key string) *metrics.Route
+	// statsOf gives each kept answer the feed it counts under in the
+	// readership statistics; nil without Config.Stats.
+	statsOf func(key string) string
 
 	version atomic.Int64
 	checked atomic.Int64 // unix nanoseconds of the last version read; 0 forces a read
 	checkMu sync.Mutex   // one version read at a time
+	// clock ticks at every answer kept; an answer given is stamped with it
+	// (answer.used), which orders them for eviction.
+	clock atomic.Uint64
 
-	mu      sync.RWMutex
-	entries map[string]*answer
+	mu sync.RWMutex
+	// entries holds the answers of version swept; validators what is left
+	// of earlier ones. bytes is what both hold, variantBytes the variants'
+	// part of it.
+	entries             map[string]*answer
+	validators          map[string]validator
+	bytes, variantBytes int64
+	swept               int64
+}
+
+// A validator is what the feed cache keeps of a 200 of an earlier version:
+// enough for a rebuild to keep its validators, and the gzip encoding of a
+// feed that is not a variant, when its bytes have not changed.
+type validator struct {
+	etag    string
+	lastMod time.Time
+	gz      []byte
+	used    uint64 // the answer's
+	size    int64
+	variant bool
 }
 
 func newFeedCache(st interface {
 	Version(context.Context) (int64, error)
-}, now func() time.Time, staleAfter time.Duration, cc *[numPolicies][]string) *feedCache {
-	return &feedCache{store: st, now: now, staleAfter: staleAfter, cacheControl: cc, entries: map[string]*answer{},
-		stats: new(metrics.FeedCache)}
+}, now func() time.Time, staleAfter time.Duration, cc *[numPolicies][]string, maxBytes int64) *feedCache {
+	return &feedCache{store: st, now: now, staleAfter: staleAfter, cacheControl: cc, maxBytes: maxBytes,
+		entries: map[string]*answer{}, validators: map[string]validator{}, stats: new(metrics.FeedCache)}
 }
 
 func (c *feedCache) invalidate() { c.checked.Store(0) }
 
 // currentVersion returns the store's content version, re-reading it when the
-// last read, as of now, is older than staleAfter or was invalidated.
+// last read, as of now, is older than staleAfter or was invalidated. When
+// the version moved, the answers of the earlier one are dropped (sweep).
 func (c *feedCache) currentVersion(ctx context.Context, now time.Time) (int64, error) {
 	ns := now.UnixNano()
 	stale := int64(c.staleAfter)
@@ -366,7 +426,28 @@ func (c *feedCache) currentVersion(ctx context.Context, now time.Time) (int64, e
 	}
 	c.version.Store(v)
 	c.checked.Store(max(ns, 1))
+	c.sweep(v)
 	return v, nil
+}
+
+// sweep drops the answers of versions other than v, keeping the validators
+// of their 200s.
+func (c *feedCache) sweep(v int64) {
+	c.mu.RLock()
+	done := c.swept == v
+	c.mu.RUnlock()
+	if done {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.swept = v
+	for key, e := range c.entries {
+		if e.version != v {
+			c.drop(key, e)
+			c.remember(key, e)
+		}
+	}
 }
 
 // fresh returns the answer kept for key if it is a 200 of the current
@@ -382,8 +463,17 @@ func (c *feedCache) fresh(ctx context.Context, key string, now time.Time) *answe
 	if e == nil || e.version != v || e.status != http.StatusOK {
 		return nil
 	}
+	c.touch(e)
 	c.stats.Hits.Add(1)
 	return e
+}
+
+// touch stamps e as given now, for eviction (a store only when the clock
+// has moved since, so that answering a hot feed writes no shared memory).
+func (c *feedCache) touch(e *answer) {
+	if t := c.clock.Load(); e.used.Load() != t {
+		e.used.Store(t)
+	}
 }
 
 // serve gives a kept answer to r, and returns what answer.serve does. It
@@ -406,8 +496,10 @@ func (c *feedCache) get(ctx context.Context, key string, build func() (*answer, 
 	}
 	c.mu.RLock()
 	prev := c.entries[key]
+	old, hadOld := c.validators[key]
 	c.mu.RUnlock()
 	if prev != nil && prev.version == v {
+		c.touch(prev)
 		c.stats.Hits.Add(1)
 		return prev, nil
 	}
@@ -422,11 +514,18 @@ func (c *feedCache) get(ctx context.Context, key string, build func() (*answer, 
 	if c.routeOf != nil {
 		e.route = c.routeOf(key)
 	}
+	if c.statsOf != nil {
+		e.statsFeed = c.statsOf(key)
+	}
 	if e.status == http.StatusOK {
+		e.body = clip(e.body)
 		e.etag = etagOf(e.body)
-		if prev != nil && prev.status == http.StatusOK && prev.etag == e.etag {
-			e.gz, e.lastMod = prev.gz, prev.lastMod
-		} else if prev != nil && prev.status == http.StatusOK && !e.lastMod.After(prev.lastMod) {
+		if prev != nil && prev.status == http.StatusOK {
+			old, hadOld = validator{etag: prev.etag, lastMod: prev.lastMod, gz: prev.gz}, true
+		}
+		if hadOld && old.etag == e.etag {
+			e.gz, e.lastMod = old.gz, old.lastMod
+		} else if hadOld && !e.lastMod.After(old.lastMod) {
 			// Last-Modified comes from the items; when the bytes changed
 			// without a newer item (a deletion, a retag), it must still move
 			// forward, or If-Modified-Since would wrongly answer 304.
@@ -434,13 +533,136 @@ func (c *feedCache) get(ctx context.Context, key string, build func() (*answer, 
 		}
 	}
 	e.prepare(c.cacheControl)
-	c.mu.Lock()
-	if len(c.entries) >= maxCachedFeeds {
-		c.entries = map[string]*answer{}
-	}
-	c.entries[key] = e
-	c.mu.Unlock()
+	c.keep(key, e)
 	return e, nil
+}
+
+// keep puts e under key, in place of what was kept there, and evicts what
+// the budget calls for. An answer of a version already swept away leaves
+// its validators only; one larger than its budget, nothing more.
+func (c *feedCache) keep(key string, e *answer) {
+	e.variant = isVariant(key)
+	e.size = int64(len(key)) + int64(cap(e.body)) + int64(cap(e.gz)) + answerOverhead
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.used.Store(c.clock.Add(1))
+	if prev := c.entries[key]; prev != nil {
+		c.drop(key, prev)
+	}
+	if old, ok := c.validators[key]; ok {
+		c.forget(key, old)
+	}
+	budget := c.maxBytes
+	if e.variant {
+		budget /= variantShare
+	}
+	if e.version != c.swept || e.size > budget {
+		c.remember(key, e)
+	} else {
+		c.entries[key] = e
+		c.count(e.variant, e.size)
+	}
+	c.evict()
+}
+
+// drop removes the answer e kept under key; c.mu is held.
+func (c *feedCache) drop(key string, e *answer) {
+	delete(c.entries, key)
+	c.count(e.variant, -e.size)
+}
+
+// remember keeps the validators of e under key if it is a 200, with its
+// gzip encoding unless it is a variant; c.mu is held.
+func (c *feedCache) remember(key string, e *answer) {
+	if e.status != http.StatusOK {
+		return
+	}
+	v := validator{etag: e.etag, lastMod: e.lastMod, used: e.used.Load(), size: int64(len(key)) + validatorSize, variant: e.variant}
+	if !e.variant {
+		v.gz = e.gz
+		v.size += int64(cap(e.gz))
+	}
+	c.validators[key] = v
+	c.count(v.variant, v.size)
+}
+
+// forget removes the validator v kept under key; c.mu is held.
+func (c *feedCache) forget(key string, v validator) {
+	delete(c.validators, key)
+	c.count(v.variant, -v.size)
+}
+
+func (c *feedCache) count(variant bool, n int64) {
+	c.bytes += n
+	if variant {
+		c.variantBytes += n
+	}
+}
+
+// evict brings the variants within their share and everything within the
+// budget, each time down to seven eighths of it so that the work of sorting
+// is paid once for many answers kept; c.mu is held.
+func (c *feedCache) evict() {
+	if share := c.maxBytes / variantShare; c.variantBytes > share {
+		c.evictTo(true, share/8*7)
+	}
+	if c.bytes > c.maxBytes {
+		c.evictTo(false, c.maxBytes/8*7)
+	}
+}
+
+// evictTo drops the answers and validators given least recently (of the
+// variants only, if variants) until what they hold is at most target.
+func (c *feedCache) evictTo(variants bool, target int64) {
+	type candidate struct {
+		key  string
+		used uint64
+		live bool
+	}
+	var cands []candidate
+	for key, e := range c.entries {
+		if !variants || e.variant {
+			cands = append(cands, candidate{key, e.used.Load(), true})
+		}
+	}
+	for key, v := range c.validators {
+		if !variants || v.variant {
+			cands = append(cands, candidate{key, v.used, false})
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Compare(a.used, b.used) })
+	held := &c.bytes
+	if variants {
+		held = &c.variantBytes
+	}
+	for _, k := range cands {
+		if *held <= target {
+			return
+		}
+		if k.live {
+			c.drop(k.key, c.entries[k.key])
+		} else {
+			c.forget(k.key, c.validators[k.key])
+		}
+	}
+}
+
+// isVariant reports whether the feed cache's key is of a variant: a search
+// feed, a page past the first or a feed with its own ?limit= (see
+// variantShare).
+func isVariant(key string) bool {
+	path, q, _ := strings.Cut(key, "?")
+	return strings.Contains(path, "/search/") || strings.Contains(q, "page=") || strings.Contains(q, "limit=")
+}
+
+// clip returns b, or a copy of it without the spare capacity a
+// bytes.Buffer left when that is more than a sixteenth of it: the cache
+// keeps what it holds for long.
+func clip(b []byte) []byte {
+	if cap(b)-len(b) <= len(b)/16 {
+		return b
+	}
+	return bytes.Clone(b)
 }
 
 // cacheKey is the feed cache's key for the feed at path (as requested:
@@ -454,12 +676,15 @@ func (v view) cacheKey(path, q string) string {
 		return path + q
 	}
 	// Called on every subscriber's feed request: no fmt.
-	flags := [3]byte{0, '-', '-'}
+	flags := [4]byte{0, '-', '-', '-'}
 	if v.summary {
 		flags[1] = 's'
 	}
 	if v.attribution {
 		flags[2] = 'a'
+	}
+	if v.early {
+		flags[3] = 'e'
 	}
 	return string(flags[:]) + path + q
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"herald/feed"
 )
@@ -268,4 +270,39 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, f errorForm
 type apiError struct {
 	Error  string            `json:"error"`
 	Fields []feed.FieldError `json:"fields,omitempty"`
+}
+
+// unrouted answers what no route takes: under /api/ in JSON, as every API
+// error (handleAPIUnrouted); elsewhere with the HTML 404 page.
+func (s *Server) unrouted() http.Handler {
+	page, api := s.adapt(pageErrors, s.handleNotFound), s.adapt(apiErrors, s.handleAPIUnrouted)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api(w, r)
+			return
+		}
+		page(w, r)
+	})
+}
+
+// handleAPIUnrouted answers a request under /api/ that no route takes: a
+// 405 naming the methods the path takes in Allow, or a 404.
+func (s *Server) handleAPIUnrouted(w http.ResponseWriter, r *http.Request) error {
+	path := r.URL.EscapedPath()
+	if allow := strings.Join(s.allowedMethods(r.URL), ", "); allow != "" {
+		return refuse(errMethodNotAllowed, path+" does not take "+r.Method+"; it takes "+allow).with("Allow", allow)
+	}
+	return refuse(feed.ErrNotFound, "no API endpoint at "+path+" (see /api/openapi.json)")
+}
+
+// allowedMethods returns the methods that a route takes at u (HEAD with
+// GET), in the order of the Allow header net/http gives.
+func (s *Server) allowedMethods(u *url.URL) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if _, pattern := s.mux.Handler(&http.Request{Method: m, URL: u}); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

@@ -291,3 +291,45 @@ func headers(resp *http.Response) http.Header {
 	h.Del("Date")
 	return h
 }
+
+// TestAPIUnrouted checks that every path under /api/ answers its errors in
+// JSON, as the API's routes do: a path no route has is a 404, a method the
+// path does not take a 405 naming those it does in Allow. Other paths keep
+// the HTML page.
+func TestAPIUnrouted(t *testing.T) {
+	f := newFixture(t)
+	f.put("a1", "One", "x", "alpha")
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+		says         string // in the JSON error
+	}{
+		{"GET", "/api/nosuch", 404, "", "no API endpoint at /api/nosuch"},
+		{"GET", "/api/", 404, "", "no API endpoint at /api/"},
+		{"POST", "/api/articles/a1/nosuch", 404, "", "no API endpoint at /api/articles/a1/nosuch"},
+		{"PATCH", "/api/articles", 405, "GET, HEAD, POST", "/api/articles does not take PATCH; it takes GET, HEAD, POST"},
+		{"POST", "/api/articles/a1", 405, "GET, HEAD, PUT, DELETE", "it takes GET, HEAD, PUT, DELETE"},
+		{"DELETE", "/api/openapi.json", 405, "GET, HEAD", "it takes GET, HEAD"},
+		{"PUT", "/api/tags/alpha", 405, "GET, HEAD, PATCH, DELETE", "it takes GET, HEAD, PATCH, DELETE"},
+	} {
+		resp, body := f.do(tt.method, tt.path, "", "Authorization", "Bearer "+f.token)
+		var got struct{ Error string }
+		err := json.Unmarshal(body, &got)
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" || err != nil || !strings.Contains(got.Error, tt.says) {
+			t.Errorf("%s %s: got %d %s %s, want %d JSON saying %q", tt.method, tt.path, resp.StatusCode,
+				resp.Header.Get("Content-Type"), body, tt.status, tt.says)
+		}
+		if a := resp.Header.Get("Allow"); a != tt.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, a, tt.allow)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s %s: Cache-Control %q, want no-store", tt.method, tt.path, cc)
+		}
+	}
+	for _, path := range []string{"/nosuch", "/apinosuch", "/api"} {
+		if resp, body := f.do("GET", path, ""); resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Errorf("GET %s: got %d %s, want the HTML 404 page\n%s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+}

@@ -100,6 +100,7 @@ type view struct {
 	summary     bool   // items carry their summary only
 	attribution bool   // own items end with a line crediting the outlet
 	private     bool   // Cache-Control: private
+	early       bool   // embargoed articles too (early access), marked
 }
 
 // policy is how caches may keep the view's feeds: closed archive pages for
@@ -269,6 +270,11 @@ func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, 
 	arts, err := s.store.Articles(ctx, fr.filter)
 	if err != nil {
 		return nil, err
+	}
+	if v.early && fq.page == 1 {
+		if arts, err = s.withEarlyAccess(ctx, arts, fr.filter); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fq); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ var staticFS embed.FS
 // pageTemplates holds one parsed template set per page, each with the layout.
 var pageTemplates = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"home", "tag", "article", "error"} {
+	for _, name := range []string{"home", "tag", "article", "error", "corrections", "correction"} {
 		m[name] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return m
@@ -41,6 +41,10 @@ type page struct {
 	Tags     []tagView
 	Article  *articleView
 	Rule     string
+	// Corrections lists corrections (/corrections); Diff is one of them
+	// with its word diff (/corrections/{id}). See corrections.go.
+	Corrections []correctionView
+	Diff        *diffView
 }
 
 type feedLink struct{ Type, Title, URL, Label string }
@@ -84,13 +88,18 @@ type articleView struct {
 	PublishedISO, PublishedText   string
 	Updated, UpdatedISO           string
 	Content                       template.HTML
+	Corrections                   []correctionView // the latest first
 	Source                        *sourceView
-	Tags                          []tagView
+	// Sources are the publishers the byline credits ("via A and B"): the
+	// Source, and on an article's page every other source that carried it.
+	Sources []sourceView
+	Tags    []tagView
 }
 
 // A sourceView names the publisher of an aggregated article: Site is the
-// publisher's site, Link the article on it.
-type sourceView struct{ Name, Site, Link string }
+// publisher's site, Link the article on it, Sep what comes before it in a
+// list of them ("", ", " or " and ").
+type sourceView struct{ Name, Site, Link, Sep string }
 
 type tagView struct {
 	Name, Href, Feed string
@@ -133,6 +142,7 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 		PublishedISO:  a.Published.UTC().Format(time.RFC3339),
 		PublishedText: a.Published.In(loc).Format("January 2, 2006"),
 		Content:       template.HTML(a.Content), // sanitized when it was stored
+		Corrections:   s.correctionViews(a.Corrections),
 	}
 	if a.Updated.After(a.Published) {
 		v.Updated = a.Updated.In(loc).Format("January 2, 2006 15:04 MST")
@@ -147,6 +157,7 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 			v.Source.Link = a.URL
 		}
 		v.Source.Site = publisherSite(v.Source.Link, p.FeedURL)
+		v.Sources = []sourceView{*v.Source}
 	}
 	for _, t := range a.Tags {
 		if tv, ok := tags[t.Slug]; ok {
@@ -154,6 +165,31 @@ func (s *Server) articleView(a *feed.Article, tags map[string]tagView) articleVi
 		}
 	}
 	return v
+}
+
+// creditViews returns the publishers an article's byline credits: first,
+// the source of its provenance as first (its view, when the source is still
+// credited; a removed source is named all the same), then every other
+// source credited, each linking to its publisher's site.
+func creditViews(first []sourceView, firstID int64, credits []feed.Credit) []sourceView {
+	out := first
+	for _, c := range credits {
+		if c.SourceID == firstID && len(first) > 0 {
+			continue
+		}
+		out = append(out, sourceView{Name: c.SourceName, Link: c.Link, Site: publisherSite(c.Link, c.FeedURL)})
+	}
+	for i := range out {
+		switch {
+		case i == 0:
+			out[i].Sep = ""
+		case i == len(out)-1:
+			out[i].Sep = " and "
+		default:
+			out[i].Sep = ", "
+		}
+	}
+	return out
 }
 
 // publisherSite is the site of the publisher of an aggregated article: the
@@ -263,6 +299,13 @@ func (s *Server) handleArticlePage(w http.ResponseWriter, r *http.Request) error
 		a.Content = "" // the page shows the summary; subscribers' feeds carry the text
 	}
 	v := s.articleView(a, views)
+	if a.Provenance != nil {
+		credits, err := s.store.Credits(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		v.Sources = creditViews(v.Sources, a.Provenance.SourceID, credits)
+	}
 	p := s.newPage(a.Title, a.Summary)
 	p.Article = &v
 	if a.Language != "" {

@@ -64,7 +64,7 @@ func newsroom(t *testing.T, f *fixture) (articlePath string) {
 	for _, a := range own {
 		body, _ := json.Marshal(map[string]any{"title": a.title, "summary": a.summary, "content": a.content,
 			"published": a.published, "tags": a.tags, "authors": []string{"Dana Whitfield"}})
-		if resp, b := f.do("PUT", "/api/articles/"+a.id, string(body), "Authorization", "Bearer "+f.token); resp.StatusCode >= 300 {
+		if resp, b := f.do("PUT", "/api/articles/"+a.id+"?create_tags=1", string(body), "Authorization", "Bearer "+f.token); resp.StatusCode >= 300 {
 			t.Fatalf("PUT %s: %d %s", a.id, resp.StatusCode, b)
 		}
 	}
@@ -316,6 +316,7 @@ func TestPagesInBrowser(t *testing.T) {
 	exe := chromium(t)
 	f := newFixture(t)
 	article := newsroom(t, f)
+	correction := correctWater(t, f)
 
 	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 	defer cancel()
@@ -348,6 +349,7 @@ func TestPagesInBrowser(t *testing.T) {
 	}{{"phone", 390, 844, true}, {"desktop", 1280, 900, false}} {
 		for _, pg := range []struct{ name, path string }{
 			{"home", "/"}, {"tag", "/tags/cyber-diplomacy"}, {"search", "/search?q=cyber"}, {"article", article},
+			{"corrections", "/corrections"}, {"correction", correction},
 		} {
 			t.Run(size.name+"/"+pg.name, func(t *testing.T) {
 				tb := newTab(t, browserCtx)

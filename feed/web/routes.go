@@ -19,6 +19,9 @@ func (s *Server) routes() {
 	m.feed("GET /tags/{slugs}/archive/{doc}", s.handleTagArchive)
 	m.feed("GET /feeds.opml", s.handleOPML)
 	for _, ext := range []string{"rss", "atom", "json"} {
+		m.feed("GET /corrections/feed."+ext, s.handleCorrectionsFeed(ext)) // see corrections.go
+	}
+	for _, ext := range []string{"rss", "atom", "json"} {
 		m.feed("GET /search/feed."+ext, s.handleSearchFeed(ext)) // a saved search; see search.go
 	}
 	m.feed("POST /websub", s.handleHubRequest) // WebSub hub; see hub.go
@@ -39,12 +42,16 @@ func (s *Server) routes() {
 	m.page("GET /articles/{id}", s.handleArticlePage)
 	m.page("GET /articles/{id}/{slug}", s.handleArticlePage)
 	m.page("GET /search", s.handleSearchPage)
+	m.page("GET /corrections", s.handleCorrectionsPage)
+	m.page("GET /corrections/{id}", s.handleCorrectionPage)
+	m.page("GET /stats", s.statsAuth(s.handleStatsPage)) // an API token, also as ?token=
+	m.page("GET /stats.svg", s.statsAuth(s.handleStatsChart))
 	m.page("GET /static/", s.handleStatic())
 	m.feed("GET /healthz", s.handleHealth)
 	if s.cfg.Metrics != nil && s.cfg.ServeMetrics {
 		m.Handle("GET /metrics", s.cfg.Metrics.Handler())
 	}
-	m.page("/", s.handleNotFound)
+	m.Handle("/", s.unrouted()) // an HTML 404, or under /api/ a JSON 404 or 405
 
 	// API. Reads are public, like the feeds; writes need a token.
 	m.api("GET /api/articles", s.handleArticleList)
@@ -54,6 +61,7 @@ func (s *Server) routes() {
 	m.api("DELETE /api/articles/{id}", s.requireToken(s.handleArticleDelete))
 	m.api("GET /api/articles/{id}/versions", s.handleArticleVersions)
 	m.api("GET /api/changes", s.handleChangeList)
+	m.api("GET /api/corrections", s.handleCorrectionList)
 	m.api("GET /api/openapi.json", s.handleOpenAPI)
 	m.api("GET /api/tags", s.handleTagList)
 	m.api("POST /api/tags", s.requireToken(s.handleTagCreate))
@@ -73,6 +81,8 @@ func (s *Server) routes() {
 	m.api("GET /api/subscribers/{name}", s.requireToken(s.handleSubscriberGet))
 	m.api("POST /api/subscribers/{name}/rotate", s.requireToken(s.handleSubscriberRotate))
 	m.api("DELETE /api/subscribers/{name}", s.requireToken(s.handleSubscriberRevoke))
+	// Readership statistics: not public (see stats.go).
+	m.api("GET /api/stats", s.requireToken(s.handleStats))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns.

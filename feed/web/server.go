@@ -14,6 +14,7 @@ import (
 	"herald/feed"
 	"herald/feed/metrics"
 	"herald/feed/rule"
+	"herald/feed/stats"
 )
 
 // Store is what the web layer needs from storage.
@@ -41,6 +42,8 @@ type Store interface {
 	CreateSource(ctx context.Context, s feed.Source) (*feed.Source, error)
 	UpdateSource(ctx context.Context, id int64, update func(*feed.Source) error) (*feed.Source, error)
 	DeleteSource(ctx context.Context, id int64) error
+	PurgeSource(ctx context.Context, id int64) (int, error)
+	Credits(ctx context.Context, articleID string) ([]feed.Credit, error)
 	CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []byte) error
 	Subscribers(ctx context.Context) ([]feed.Subscriber, error)
 	Subscriber(ctx context.Context, name string) (*feed.Subscriber, error)
@@ -56,6 +59,13 @@ type Store interface {
 	Changes(ctx context.Context, cursor string, limit int) (*feed.ChangePage, error)
 	Tombstones(ctx context.Context, f feed.TombstoneFilter) ([]feed.Tombstone, error)
 	ArticleVersions(ctx context.Context, id string, limit int) ([]feed.ArticleVersion, error)
+	// Corrections in public (see corrections.go).
+	Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error)
+	CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDiff, error)
+	// Embargoed articles, for early-access token feeds and editors (see
+	// embargo.go).
+	EmbargoedArticles(ctx context.Context) ([]feed.Article, error)
+	EmbargoedArticle(ctx context.Context, id string) (*feed.Article, error)
 }
 
 // Config holds what the server needs to know about its deployment.
@@ -111,9 +121,17 @@ type Config struct {
 	// /metrics too (else the caller serves it elsewhere).
 	Metrics      *metrics.Metrics
 	ServeMetrics bool
+	// Stats, when set, counts every answer of a feed (200 or 304) for the
+	// readership statistics (see stats.go); the caller flushes it.
+	Stats *stats.Counter
 	// Version, Commit and Engine ("sqlite", "postgres") describe the
 	// running herald at /healthz?verbose=1.
 	Version, Commit, Engine string
+	// CacheSize bounds the bytes of the feed cache (feeds, archive
+	// documents, search feeds); 0 means DefaultCacheSize. A quarter of it
+	// at most holds search feeds, pages past the first and feeds with their
+	// own ?limit= (see feedCache).
+	CacheSize int64
 }
 
 // Server is the http.Handler for everything herald serves.
@@ -141,6 +159,8 @@ type Server struct {
 	usage  usageLog   // per subscriber, until FlushUsage
 
 	rules rule.Cache
+
+	embargoWake chan struct{} // see RunEmbargoes
 }
 
 // New returns a Server over st.
@@ -166,9 +186,13 @@ func New(st Store, cfg Config) *Server {
 	if cfg.BaseURL == nil {
 		cfg.BaseURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
 	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
 	s := &Server{store: st, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cacheControl: cacheControls(cfg.FeedMaxAge),
-		routeMetrics: map[string]*metrics.Route{}, pageHeader: pageSecurity(cfg.BaseURL), started: cfg.Now()}
-	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter, &s.cacheControl)
+		routeMetrics: map[string]*metrics.Route{}, pageHeader: pageSecurity(cfg.BaseURL), started: cfg.Now(),
+		embargoWake: make(chan struct{}, 1)}
+	s.cache = newFeedCache(st, cfg.Now, cfg.StaleAfter, &s.cacheControl, cfg.CacheSize)
 	if cfg.SharedRates {
 		rs, ok := st.(rateStore)
 		if !ok {
@@ -179,6 +203,9 @@ func New(st Store, cfg Config) *Server {
 	if m := cfg.Metrics; m != nil {
 		s.cache.stats, s.cache.metrics = &m.FeedCache, m
 		s.cache.routeOf = s.feedRoute
+	}
+	if cfg.Stats != nil {
+		s.cache.statsOf = s.statsFeedOfKey
 	}
 	s.routes()
 	return s
@@ -204,6 +231,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, n := s.cache.serve(w, r, a)
 			end := s.cfg.Now()
 			a.route.Observe(status, end.Sub(start))
+			if a.statsFeed != "" {
+				s.countPoll(r, a.statsFeed, "", status, n)
+			}
 			s.logRequest(r, status, n, start, end, nil)
 			return
 		}
@@ -217,6 +247,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := rec.bytes
 	if r.Method == http.MethodHead {
 		n = 0 // written by the handler, dropped by net/http
+	}
+	if s.cfg.Stats != nil && (rec.status == http.StatusOK || rec.status == http.StatusNotModified) {
+		if f := statsFeed(r.Pattern, r.URL); f != "" {
+			s.countPoll(r, f, rec.partner, rec.status, n)
+		}
 	}
 	s.logRequest(r, rec.status, n, start, end, rec.err)
 }
@@ -253,6 +288,7 @@ type statusRecorder struct {
 	bytes       int
 	wroteHeader bool
 	err         error
+	partner     string // the subscriber a feed was served to (see setPartner)
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -309,6 +345,7 @@ func (s *Server) Listening(up bool) {
 // handler calls it after a write of its own.
 func (s *Server) invalidate() {
 	s.cache.invalidate()
+	s.wakeEmbargoes()
 	if s.cfg.Hub != nil {
 		s.cfg.Hub.Notify()
 	}

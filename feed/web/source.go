@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -154,6 +155,9 @@ func (s *Server) handleSourceCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := s.checkSourceURL(r.Context(), src.URL); err != nil {
 		return err
 	}
+	if err := s.checkTags(r, src.Tags, true); err != nil {
+		return err
+	}
 	created, err := s.store.CreateSource(r.Context(), src)
 	if err != nil {
 		return err
@@ -177,6 +181,13 @@ func (s *Server) handleSourceUpdate(w http.ResponseWriter, r *http.Request) erro
 	}
 	// A new URL is checked before the transaction, which the check's DNS
 	// lookup must not hold open; its verdict counts if the URL changes.
+	if in.Tags != nil {
+		var probe feed.Source // its tags as the update will store them
+		in.apply(&probe)
+		if err := s.checkTags(r, probe.Tags, true); err != nil {
+			return err
+		}
+	}
 	var refused error
 	if in.URL != nil {
 		refused = s.checkSourceURL(r.Context(), strings.TrimSpace(*in.URL))
@@ -196,15 +207,102 @@ func (s *Server) handleSourceUpdate(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// handleSourceDelete removes a source. Its articles stay published.
+// handleSourceDelete removes a source. Its articles stay published, unless
+// ?purge=1: then those no other source carries are deleted, as
+// DELETE /api/articles/{id} deletes one (tombstones, change log, pushes).
 func (s *Server) handleSourceDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := sourceID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteSource(r.Context(), id); err != nil {
+	purge, err := flagParam(r, "purge")
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if !purge {
+		if err := s.store.DeleteSource(r.Context(), id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	n, err := s.store.PurgeSource(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.invalidate()
+	}
+	s.writeJSON(w, http.StatusOK, noStore, map[string]int{"deleted": n})
+	return nil
+}
+
+// flagParam reads the boolean query parameter name: absent, "", "0" or
+// "false" is false; "1" or "true" true; anything else a
+// *feed.ValidationError naming it.
+func flagParam(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, feed.Invalid(name, "must be 1 or 0")
+}
+
+// creditedArticle is an article as GET /api/articles/{id} shows it: with
+// every source credited with it (see feed.Credit), its provenance's first.
+type creditedArticle struct {
+	*feed.Article
+	Sources []feed.Credit `json:"sources,omitempty"`
+}
+
+// creditArticle returns a with its credits, for an external article.
+func (s *Server) creditArticle(ctx context.Context, a *feed.Article) (*creditedArticle, error) {
+	out := &creditedArticle{Article: a}
+	if a.Origin != feed.OriginExternal {
+		return out, nil
+	}
+	credits, err := s.store.Credits(ctx, a.ID)
+	if err != nil && !errors.Is(err, feed.ErrNotFound) { // an embargoed article is not stored yet
+		return nil, err
+	}
+	out.Sources = credits
+	return out, nil
+}
+
+// checkTags refuses, with a *feed.ValidationError for the field "tags"
+// naming it and the tags there are, a slug of slugs that names no tag (a
+// typo would otherwise make a tag and its feeds), unless the request asks
+// for them with ?create_tags=1. Then, with create, it makes them (a
+// source's tags, which its items get when polled); an article's are made
+// with the article.
+func (s *Server) checkTags(r *http.Request, slugs []string, create bool) error {
+	ok, err := flagParam(r, "create_tags")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, err := s.knownTags(r.Context(), slugs)
+		return err
+	}
+	if !create {
+		return nil
+	}
+	for _, slug := range slugs {
+		if !feed.ValidSlug(slug) {
+			continue // feed.Source.Validate names it
+		}
+		_, err := s.store.Tag(r.Context(), slug)
+		if errors.Is(err, feed.ErrNotFound) {
+			err = s.store.CreateTag(r.Context(), feed.Tag{Slug: slug, Name: feed.TagName(slug)})
+			if errors.Is(err, feed.ErrConflict) {
+				err = nil // made meanwhile
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }

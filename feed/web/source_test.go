@@ -49,7 +49,7 @@ func TestSourceAPI(t *testing.T) {
 		t.Errorf("POST without a token: got %d, want 401", resp.StatusCode)
 	}
 
-	resp, body := f.do("POST", "/api/sources",
+	resp, body := f.do("POST", "/api/sources?create_tags=1",
 		`{"url":"https://www.state.gov/rss-feed/press-releases/feed/","tags":["Cyber Diplomacy","external"],"every":"2h"}`, auth...)
 	if resp.StatusCode != 201 {
 		t.Fatalf("create: got %d %s, want 201", resp.StatusCode, body)

@@ -54,7 +54,8 @@ func (s *Server) takeRate(ctx context.Context, sub *feed.Subscriber) time.Durati
 
 // subscriberView is how a subscriber's feeds are rendered.
 func subscriberView(secret string, sub *feed.Subscriber) view {
-	return view{prefix: "/s/" + secret, summary: sub.Plan == feed.PlanSummary, attribution: sub.Attribution, private: true}
+	return view{prefix: "/s/" + secret, summary: sub.Plan == feed.PlanSummary, attribution: sub.Attribution, private: true,
+		early: sub.EarlyAccess}
 }
 
 // handleSubscriberFeed serves /s/{token}/feed.{ext} and
@@ -69,7 +70,7 @@ func (s *Server) handleSubscriberFeed(ext string) handler {
 			return err
 		}
 		status, err := s.serveFeed(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"), ext)
-		s.recordPoll(r, sub, status, err)
+		s.recordPoll(w, r, sub, status, err)
 		return err
 	}
 }
@@ -87,7 +88,7 @@ func (s *Server) handleSubscriberSearchFeed(ext string) handler {
 			return refuse(errForbidden, "this feed token covers only the tags "+strings.Join(sub.Tags, ", ")+"; search feeds span every tag")
 		}
 		status, err := s.serveSearchFeed(w, r, subscriberView(r.PathValue("token"), sub), ext)
-		s.recordPoll(r, sub, status, err)
+		s.recordPoll(w, r, sub, status, err)
 		return err
 	}
 }
@@ -102,13 +103,14 @@ func (s *Server) handleSubscriberArchive(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	status, err := s.serveArchive(w, r, subscriberView(r.PathValue("token"), sub), r.PathValue("slugs"))
-	s.recordPoll(r, sub, status, err)
+	s.recordPoll(w, r, sub, status, err)
 	return err
 }
 
 // recordPoll counts a subscriber's request, answered with status or err,
 // in its usage and in the metrics.
-func (s *Server) recordPoll(r *http.Request, sub *feed.Subscriber, status int, err error) {
+func (s *Server) recordPoll(w http.ResponseWriter, r *http.Request, sub *feed.Subscriber, status int, err error) {
+	setPartner(w, sub.Name)
 	s.usage.record(sub.ID, status == http.StatusNotModified, r.UserAgent(), s.cfg.Now())
 	result := metrics.SubscriberOK
 	switch {
@@ -297,11 +299,13 @@ func (s *Server) handleSubscriberCreate(w http.ResponseWriter, r *http.Request) 
 		Tags          []string  `json:"tags"`
 		RatePerMinute int       `json:"rate_per_minute"`
 		Attribution   bool      `json:"attribution"`
+		EarlyAccess   bool      `json:"early_access"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	sub := &feed.Subscriber{Name: in.Name, Plan: in.Plan, Tags: in.Tags, RatePerMinute: in.RatePerMinute, Attribution: in.Attribution}
+	sub := &feed.Subscriber{Name: in.Name, Plan: in.Plan, Tags: in.Tags, RatePerMinute: in.RatePerMinute, Attribution: in.Attribution,
+		EarlyAccess: in.EarlyAccess}
 	if sub.Plan == "" {
 		sub.Plan = feed.PlanFull
 	}

@@ -30,7 +30,7 @@ const secretText = "The full text that only subscribers may read"
 
 func TestSubscriberPlans(t *testing.T) {
 	f := newFixtureWith(t, func(c *web.Config) { c.PublicContent = feed.PlanSummary })
-	resp, _ := f.do("PUT", "/api/articles/a1", `{"title":"Grid drill","summary":"A short summary.","content":"<p>`+secretText+`</p>","published":"2026-11-20","tags":["alpha"]}`,
+	resp, _ := f.do("PUT", "/api/articles/a1?create_tags=1", `{"title":"Grid drill","summary":"A short summary.","content":"<p>`+secretText+`</p>","published":"2026-11-20","tags":["alpha"]}`,
 		"Authorization", "Bearer "+f.token)
 	if resp.StatusCode != 201 {
 		t.Fatalf("PUT: %d", resp.StatusCode)

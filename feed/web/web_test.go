@@ -65,7 +65,8 @@ func (f *fixture) put(id, title, body string, tags ...string) *http.Response {
 	f.t.Helper()
 	a := map[string]any{"title": title, "content": "<p>" + body + "</p>", "published": "2026-11-20T10:00:00Z", "tags": tags, "authors": []string{"Ana Reporter"}}
 	b, _ := json.Marshal(a)
-	resp, _ := f.do("PUT", "/api/articles/"+id, string(b), "Authorization", "Bearer "+f.token)
+	// Its tags are made as needed: the tests name tags freely.
+	resp, _ := f.do("PUT", "/api/articles/"+id+"?create_tags=1", string(b), "Authorization", "Bearer "+f.token)
 	if resp.StatusCode >= 300 {
 		f.t.Fatalf("PUT %s: %d", id, resp.StatusCode)
 	}
@@ -284,7 +285,7 @@ func TestAPIErrors(t *testing.T) {
 		{"basic auth", "POST", "/api/articles", `{}`, []string{"Authorization", "Basic eDp5"}, 401, "token"},
 		{"bad json", "POST", "/api/articles", `{`, auth, 400, "JSON"},
 		{"invalid fields", "POST", "/api/articles", `{"title":"","content":"x","published":"2026-01-01"}`, auth, 422, `"field": "title"`},
-		{"unknown field", "POST", "/api/articles", `{"title":"t","content":"x","published":"2026-01-01","colour":"red"}`, auth, 422, "colour"},
+		{"unknown field", "POST", "/api/articles", `{"title":"t","content":"x","published":"2026-01-01","colour":"red"}`, auth, 400, `unknown field \"colour\" (known: id,`},
 		{"duplicate POST", "POST", "/api/articles", `{"id":"a1","title":"t","content":"x","published":"2026-01-01"}`, auth, 409, "PUT"},
 		{"id mismatch", "PUT", "/api/articles/a1", `{"id":"a2","title":"t","content":"x","published":"2026-01-01"}`, auth, 422, "id"},
 		{"bad path id", "PUT", "/api/articles/-x", `{"title":"t","content":"x","published":"2026-01-01"}`, auth, 422, "id"},
@@ -308,7 +309,7 @@ func TestAPIErrors(t *testing.T) {
 func TestAPIRoundTripAndTags(t *testing.T) {
 	f := newFixture(t)
 	auth := []string{"Authorization", "Bearer " + f.token}
-	resp, body := f.do("POST", "/api/articles", `{"title":"Cyber dialogue opens","content":"<p>A bilateral cyber dialogue <script>alert(1)</script>opened.</p>","published":"2026-11-20","tags":["Asia Pacific"]}`, auth...)
+	resp, body := f.do("POST", "/api/articles?create_tags=1", `{"title":"Cyber dialogue opens","content":"<p>A bilateral cyber dialogue <script>alert(1)</script>opened.</p>","published":"2026-11-20","tags":["Asia Pacific"]}`, auth...)
 	if resp.StatusCode != 201 || resp.Header.Get("Location") == "" {
 		t.Fatalf("POST without id: got %d %s", resp.StatusCode, body)
 	}

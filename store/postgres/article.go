@@ -109,7 +109,10 @@ func scanArticles(ctx context.Context, q queryer, query string, args []any, extr
 		return nil, err
 	}
 	err = scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] })
-	return arts, err
+	if err != nil {
+		return nil, err
+	}
+	return arts, loadCorrections(ctx, q, arts, seqs, index)
 }
 
 // scanTags reads rows of (article seq, slug, rule, matched) and appends each
@@ -180,7 +183,8 @@ func (db *DB) UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.C
 		work := cloneArticles(arts)
 		changes = make([]feed.Change, len(work))
 		w := db.newWriter(tx)
-		if err := w.lockArticles(ctx, work); err != nil {
+		defer w.stopDocuments()
+		if err := w.readAhead(ctx, work); err != nil {
 			return err
 		}
 		changed := false
@@ -278,6 +282,16 @@ type articleWriter struct {
 	// documents are the search index's vectors of the articles this write
 	// created, by provisional seq, written when they get their places.
 	documents map[int64]string
+	// ahead holds the rows read ahead and docs the search documents made
+	// ahead (see batch.go).
+	ahead map[string]*storedRow
+	docs  *docsAhead
+	// guids are the GUIDs that articles this write lifts out of their
+	// embargo keep, by ID (see embargo).
+	guids map[string]string
+	// noneHeld says that no article is embargoed (see embargo); nil
+	// until asked.
+	noneHeld *bool
 }
 
 func (db *DB) newWriter(tx pgx.Tx) *articleWriter {
@@ -315,6 +329,9 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 // write creates or updates a; with onlyCreate, an article with a's ID is
 // feed.ErrConflict.
 func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate bool) (feed.Change, error) {
+	if c, held, err := w.embargo(ctx, a, onlyCreate); held || err != nil {
+		return c, err
+	}
 	hash := a.ContentHash()
 	authors := nonNil(a.Authors)
 	prov := provenanceJSON(a.Provenance)
@@ -328,8 +345,7 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 	// Locked until the transaction ends, so that two writers of one article
 	// take turns: the second compares against what the first stored.
 	for {
-		err := w.tx.QueryRow(ctx, `SELECT seq, guid, slug, updated, published, version, content_hash
-			FROM articles WHERE id = $1 FOR UPDATE`, a.ID).
+		err := w.stored(ctx, a.ID).
 			Scan(&seq, &old.GUID, &old.Slug, &updated, &published, &version, &old.Hash)
 		if err == nil {
 			if onlyCreate {
@@ -342,6 +358,9 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 			return "", err
 		}
 		guid, slug, upd := upsert.New(a, w.db.site.Authority, w.now)
+		if g := w.guids[a.ID]; g != "" {
+			guid = g // the one it had while embargoed
+		}
 		err = w.tx.QueryRow(ctx, `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors,
 				published, updated, created, url, language, origin, provenance, content_hash, changed)
 			VALUES (-nextval('article_provisional'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $10)
@@ -363,6 +382,9 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 	}
 	change := feed.Unchanged
 	if !exists {
+		if a.CorrectionNote() != "" {
+			return "", feed.ErrNothingCorrected()
+		}
 		change = feed.Created
 		w.created = append(w.created, seq)
 		w.fresh[seq] = true
@@ -379,12 +401,19 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		delete(w.fresh, seq) // stored earlier in this write: its tags are there now
 		old.Updated = micros.Time(updated)
 		var edited bool
-		if change, edited = upsert.Revise(a, old, hash, w.now); change == feed.Updated {
+		change, edited = upsert.Revise(a, old, hash, w.now)
+		if !edited && a.CorrectionNote() != "" {
+			return "", feed.ErrNothingCorrected()
+		}
+		if change == feed.Updated {
 			if edited {
 				if err := w.keepVersion(ctx, seq); err != nil {
 					return "", err
 				}
 				version++
+				if err := w.correct(ctx, seq, version, a); err != nil {
+					return "", err
+				}
 			}
 			w.log(changeEntry{seq: seq, articleID: a.ID, guid: a.GUID, change: feed.Updated, version: version, hash: hash})
 			_, err := w.tx.Exec(ctx, `UPDATE articles SET slug = $1, title = $2, summary = $3, content = $4,
@@ -550,6 +579,12 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		w := db.newWriter(tx)
+		if held, err := deleteEmbargoed(ctx, tx, id); err != nil || held {
+			if err == nil {
+				err = bump(ctx, tx)
+			}
+			return err
+		}
 		if err := w.delete(ctx, id); err != nil {
 			return err
 		}

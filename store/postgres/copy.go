@@ -122,6 +122,19 @@ var exportKinds = []exportKind{
 			err := row.Scan(&t.TagID, &t.ArticleSeq, &t.Published, &t.Rule, &t.Matched)
 			return &t, err
 		}},
+	{dump.KindArticleKeys, `SELECT key, article_id FROM article_keys ORDER BY key`,
+		func(row pgx.Row) (dump.Record, error) {
+			var k dump.ArticleKey
+			err := row.Scan(&k.Key, &k.ArticleID)
+			return &k, err
+		}},
+	{dump.KindCredits, `SELECT article_seq, source_id, guid, link, first_seen FROM article_sources
+		ORDER BY article_seq, source_id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var c dump.Credit
+			err := row.Scan(&c.ArticleSeq, &c.SourceID, &c.GUID, &c.Link, &c.FirstSeen)
+			return &c, err
+		}},
 	{dump.KindVersions, `SELECT id, article_seq, version, title, summary, content, authors, published, updated,
 			url, language, origin, provenance, content_hash, saved, replaced
 		FROM article_versions ORDER BY id`,
@@ -131,6 +144,13 @@ var exportKinds = []exportKind{
 				&v.Published, &v.Updated, &v.URL, &v.Language, &v.Origin, &v.Provenance, &v.ContentHash,
 				&v.Saved, &v.Replaced)
 			return &v, err
+		}},
+	{dump.KindCorrections, `SELECT id, article_seq, version_before, version_after, note, at
+		FROM corrections ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var c dump.Correction
+			err := row.Scan(&c.ID, &c.ArticleSeq, &c.Before, &c.After, &c.Note, &c.At)
+			return &c, err
 		}},
 	{dump.KindChanges, `SELECT id, article_id, guid, change, at, COALESCE(version, 0), content_hash
 		FROM changes ORDER BY id`,
@@ -153,7 +173,7 @@ var exportKinds = []exportKind{
 			return &t, err
 		}},
 	{dump.KindSubscribers, `SELECT id, name, hash, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
-			polls, not_modified, COALESCE(last_seen, 0), user_agents
+			polls, not_modified, COALESCE(last_seen, 0), user_agents, early_access
 		FROM subscribers ORDER BY id`,
 		func(row pgx.Row) (dump.Record, error) {
 			var (
@@ -161,7 +181,7 @@ var exportKinds = []exportKind{
 				agents []byte
 			)
 			err := row.Scan(&s.ID, &s.Name, &s.Hash, &s.Plan, &s.Tags, &s.Rate, &s.Attribution, &s.Created, &s.Revoked,
-				&s.Polls, &s.NotModified, &s.LastSeen, &agents)
+				&s.Polls, &s.NotModified, &s.LastSeen, &agents, &s.EarlyAccess)
 			if err != nil {
 				return nil, err
 			}
@@ -185,6 +205,26 @@ var exportKinds = []exportKind{
 			var d dump.Delivery
 			err := row.Scan(&d.ID, &d.SubscriptionID, &d.Time, &d.Type, &d.Attempt, &d.Status, &d.Duration, &d.Error)
 			return &d, err
+		}},
+	{dump.KindEmbargoes, `SELECT id, guid, embargo_until, article, created FROM embargoes ORDER BY id`,
+		func(row pgx.Row) (dump.Record, error) {
+			var e dump.Embargo
+			err := row.Scan(&e.ID, &e.GUID, &e.EmbargoUntil, &e.Article, &e.Created)
+			return &e, err
+		}},
+	{dump.KindStatsPolls, `SELECT day, feed, partner, polls, not_modified, bytes, pollers, unreported
+		FROM stats_polls ORDER BY day, feed, partner`,
+		func(row pgx.Row) (dump.Record, error) {
+			var c dump.StatsPolls
+			err := row.Scan(&c.Day, &c.Feed, &c.Partner, &c.Polls, &c.NotModified, &c.Bytes, &c.Pollers, &c.Unreported)
+			return &c, err
+		}},
+	{dump.KindStatsReports, `SELECT day, feed, partner, aggregator, subscribers, reported_at
+		FROM stats_reports ORDER BY day, feed, partner, aggregator`,
+		func(row pgx.Row) (dump.Record, error) {
+			var r dump.StatsReport
+			err := row.Scan(&r.Day, &r.Feed, &r.Partner, &r.Aggregator, &r.Subscribers, &r.At)
+			return &r, err
 		}},
 }
 
@@ -267,6 +307,9 @@ type importer struct {
 // columns lists, for each kind after the site, the columns that its values
 // (importer.add) fill, in order.
 var copyColumns = map[string][]string{
+	dump.KindStatsPolls:   {"day", "feed", "partner", "polls", "not_modified", "bytes", "pollers", "unreported"},
+	dump.KindStatsReports: {"day", "feed", "partner", "aggregator", "subscribers", "reported_at"},
+
 	dump.KindTags:       {"id", "slug", "name", "description", "rule", "articles", "created", "updated"},
 	dump.KindTagAliases: {"slug", "tag_id"},
 	dump.KindSources: {"id", "url", "name", "tags", "every", "enabled", "use_categories", "etag", "last_modified",
@@ -276,16 +319,20 @@ var copyColumns = map[string][]string{
 		"updated", "created", "url", "language", "origin", "provenance", "content_hash", "source_id", "rev",
 		"changed", "version"},
 	dump.KindArticleTags: {"tag_id", "article_seq", "published", "rule", "matched"},
+	dump.KindArticleKeys: {"key", "article_id"},
+	dump.KindCredits:     {"article_seq", "source_id", "guid", "link", "first_seen"},
 	dump.KindVersions: {"id", "article_seq", "version", "title", "summary", "content", "authors", "published",
 		"updated", "url", "language", "origin", "provenance", "content_hash", "saved", "replaced"},
-	dump.KindChanges:    {"id", "article_id", "guid", "change", "at", "version", "content_hash"},
-	dump.KindTombstones: {"guid", "article_id", "origin", "tags", "deleted"},
-	dump.KindTokens:     {"id", "name", "hash", "created", "last_used", "revoked"},
+	dump.KindCorrections: {"id", "article_seq", "version_before", "version_after", "note", "at"},
+	dump.KindChanges:     {"id", "article_id", "guid", "change", "at", "version", "content_hash"},
+	dump.KindTombstones:  {"guid", "article_id", "origin", "tags", "deleted"},
+	dump.KindTokens:      {"id", "name", "hash", "created", "last_used", "revoked"},
 	dump.KindSubscribers: {"id", "name", "hash", "plan", "tags", "rate", "attribution", "created", "revoked",
-		"polls", "not_modified", "last_seen", "user_agents"},
+		"polls", "not_modified", "last_seen", "user_agents", "early_access"},
 	dump.KindSubscriptions: {"id", "topic", "callback", "secret", "lease", "expires", "created", "delivered_etag",
 		"failures", "next_attempt"},
 	dump.KindDeliveries: {"id", "subscription_id", "time", "kind", "attempt", "status", "duration", "error"},
+	dump.KindEmbargoes:  {"id", "guid", "embargo_until", "article", "created"},
 }
 
 // add queues r, writing the queued batch first when r is of another kind or
@@ -311,9 +358,15 @@ func (im *importer) add(ctx context.Context, r dump.Record) error {
 			rule, matched = r.Rule, nonNil(r.Matched)
 		}
 		v = []any{r.TagID, r.ArticleSeq, r.Published, rule, matched}
+	case *dump.ArticleKey:
+		v = []any{r.Key, r.ArticleID}
+	case *dump.Credit:
+		v = []any{r.ArticleSeq, r.SourceID, r.GUID, r.Link, r.FirstSeen}
 	case *dump.Version:
 		v = []any{r.ID, r.ArticleSeq, r.Version, r.Title, r.Summary, r.Content, nonNil(r.Authors), r.Published,
 			r.Updated, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash, r.Saved, r.Replaced}
+	case *dump.Correction:
+		v = []any{r.ID, r.ArticleSeq, r.Before, r.After, r.Note, r.At}
 	case *dump.Change:
 		var hash any
 		if r.ContentHash != nil {
@@ -334,12 +387,18 @@ func (im *importer) add(ctx context.Context, r dump.Record) error {
 			return err
 		}
 		v = []any{r.ID, r.Name, r.Hash, r.Plan, nonNil(r.Tags), r.Rate, r.Attribution, r.Created,
-			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b)}
+			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b), r.EarlyAccess}
 	case *dump.Subscription:
 		v = []any{r.ID, r.Topic, r.Callback, r.Secret, r.Lease, r.Expires, r.Created, r.DeliveredETag,
 			r.Failures, r.NextAttempt}
 	case *dump.Delivery:
 		v = []any{r.ID, r.SubscriptionID, r.Time, r.Type, r.Attempt, r.Status, r.Duration, r.Error}
+	case *dump.Embargo:
+		v = []any{r.ID, r.GUID, r.EmbargoUntil, r.Article, r.Created}
+	case *dump.StatsPolls:
+		v = []any{r.Day, r.Feed, r.Partner, r.Polls, r.NotModified, r.Bytes, nonNilBytes(r.Pollers), nonNilBytes(r.Unreported)}
+	case *dump.StatsReport:
+		v = []any{r.Day, r.Feed, r.Partner, r.Aggregator, r.Subscribers, r.At}
 	default:
 		return fmt.Errorf("a record of kind %s out of place", r.Kind())
 	}
@@ -408,7 +467,7 @@ func finishImport(ctx context.Context, tx pgx.Tx, site *dump.Site) error {
 			pgx.Identifier{c.name}.Sanitize()+`)) WHERE name = $1`, c.name, c.last)
 	}
 	// The identity columns go on after the greatest id stored.
-	for _, table := range []string{"tags", "article_versions", "deliveries"} {
+	for _, table := range []string{"tags", "article_versions", "corrections", "deliveries"} {
 		t := pgx.Identifier{table}.Sanitize()
 		b.Queue(`SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`, table)
 	}
@@ -432,4 +491,12 @@ func copyNullInt(n int64) any {
 		return nil
 	}
 	return n
+}
+
+// nonNilBytes stores nil as an empty value, not NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -137,6 +137,13 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// goSteps are the parts of migrations that SQL cannot do, by the name of
+// their migration without its number; each runs in the migration's
+// transaction, after its SQL.
+var goSteps = map[string]func(context.Context, pgx.Tx) error{
+	"credits.sql": fillArticleKeys,
+}
+
 // migrate applies, in order and each in its own transaction, the migrations
 // in fsys (migrations/NNNN_name.sql) that the database has not recorded,
 // then creates the site and the seed tags of a new database, then reads the
@@ -211,6 +218,11 @@ func (db *DB) migrate(ctx context.Context, cc *pgx.ConnConfig, fsys fs.FS) error
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
 				return err
+			}
+			if step := goSteps[strings.SplitN(base, "_", 2)[1]]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)",
 				n, base, micros.Of(time.Now()))

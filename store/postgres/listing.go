@@ -57,7 +57,8 @@ func (l *selection) filters(a *args, seq string, first int, lazy bool) []string 
 		article = append(article, "a.origin = "+a.add(string(l.Filter.Origin)))
 	}
 	if l.Filter.Source != 0 {
-		article = append(article, "a.source_id = "+a.add(l.Filter.Source))
+		article = append(article, "EXISTS (SELECT 1 FROM article_sources c WHERE c.article_seq = a.seq AND c.source_id = "+
+			a.add(l.Filter.Source)+")")
 	}
 	if !l.Filter.Since.IsZero() {
 		article = append(article, "a.changed >= "+a.add(micros.Of(l.Filter.Since)))

@@ -48,14 +48,18 @@ func (db *DB) PruneTombstones(ctx context.Context, before time.Time, limit int) 
 // PruneVersions removes the earlier versions of articles' content that
 // were replaced before before, except each article's keep newest earlier
 // versions; at least one is always kept, since it holds when the current
-// version was saved. It removes at most limit versions (limit <= 0: all),
-// in one statement, and returns how many it removed.
+// version was saved, and so is every version a correction names, so that
+// its difference stays public. It removes at most limit versions (limit
+// <= 0: all), in one statement, and returns how many it removed.
 func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error) {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM article_versions WHERE id IN (
 		SELECT c.id FROM (
-			SELECT id, replaced, ROW_NUMBER() OVER (PARTITION BY article_seq ORDER BY version DESC) AS n
+			SELECT id, article_seq, version, replaced,
+				ROW_NUMBER() OVER (PARTITION BY article_seq ORDER BY version DESC) AS n
 			FROM article_versions) c
 		WHERE c.n > $1 AND c.replaced < $2
+			AND NOT EXISTS (SELECT FROM corrections k WHERE k.article_seq = c.article_seq
+				AND c.version IN (k.version_before, k.version_after))
 		LIMIT $3)`, max(keep, 1), micros.Of(before), bound(limit))
 	if err != nil {
 		return 0, fmt.Errorf("prune versions: %w", err)

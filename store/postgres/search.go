@@ -74,7 +74,7 @@ func rankSQL(q string) string {
 // index had for it. An article this write created is written by finish,
 // once it has its place.
 func (w *articleWriter) index(ctx context.Context, seq int64, a *feed.Article) error {
-	doc := document(a.Title, a.Summary, a.Content)
+	doc := w.document(a)
 	if seq < 0 {
 		w.documents[seq] = doc
 		return nil

@@ -18,8 +18,8 @@ const sourceColumns = `s.id, s.url, s.name, s.tags, s.every, s.enabled, s.use_ca
 	s.last_attempt, s.last_success, s.last_status, s.consecutive_errors, s.last_error, s.next_fetch,
 	s.pending_url, s.pending_count, s.created, s.hint`
 
-// sourceItems counts a source's stored articles, along articles_source.
-const sourceItems = `(SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id)`
+// sourceItems counts the stored articles credited to a source.
+const sourceItems = `(SELECT COUNT(*) FROM article_sources c WHERE c.source_id = s.id)`
 
 // CreateSource stores a new source and returns it as stored: with its ID,
 // Created, and its tags without repeats. The poll status fields of s are
@@ -165,10 +165,12 @@ func (db *DB) SetSourceEnabled(ctx context.Context, id int64, enabled bool) (*fe
 	})
 }
 
-// DeleteSource removes the source with the given ID. Its articles stay
-// published, with their provenance (which names the source and its feed),
-// but are no longer linked to it: they count towards no source's Items, and
-// an item of the same feed added again as a new source is a new article.
+// DeleteSource removes the source with the given ID and its credits. Its
+// articles stay published, with their provenance (which names the source
+// and its feed), but are no longer linked to it: they count towards no
+// source's Items. An item of theirs that a source carries later (the same
+// feed added again, say) is credited to the stored article, which no
+// source updates any more. PurgeSource deletes the articles too.
 // It returns feed.ErrNotFound when there is no such source.
 func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -193,6 +195,8 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 // the source's poll state as s has it (as aggregate.Update leaves it) and the
 // articles the poll gave, upserted by ID (which the aggregate package derives
 // from the source and the item's GUID). Either all of it is stored or none.
+// An item that another source carried first is not stored again: it credits
+// s (see Credits), and is reported unchanged.
 // It reports what happened to each article; unchanged articles change
 // nothing, not even the content version.
 //
@@ -260,20 +264,34 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		if err := w.lockArticles(ctx, work); err != nil {
 			return err
 		}
+		targets, err := placePoll(ctx, tx, s.ID, work)
+		if err != nil {
+			return err
+		}
 		var linked []string
+		credited := false
 		for i := range work {
 			a := &work[i]
-			if err := keepFirstDate(ctx, tx, a); err != nil {
-				return fmt.Errorf("article %s: %w", a.ID, err)
+			if targets[i] == a.ID {
+				if err := keepFirstDate(ctx, tx, a); err != nil {
+					return fmt.Errorf("article %s: %w", a.ID, err)
+				}
+				c, err := w.upsert(ctx, a)
+				if err != nil {
+					return fmt.Errorf("article %s: %w", a.ID, err)
+				}
+				changes[i] = c
+				if c != feed.Unchanged {
+					linked = append(linked, a.ID)
+				}
+			} else {
+				changes[i] = feed.Unchanged // another source carried it first: it only adds credit
 			}
-			c, err := w.upsert(ctx, a)
+			isNew, err := credit(ctx, tx, s.ID, targets[i], a, micros.Of(w.now))
 			if err != nil {
 				return fmt.Errorf("article %s: %w", a.ID, err)
 			}
-			changes[i] = c
-			if c != feed.Unchanged {
-				linked = append(linked, a.ID)
-			}
+			credited = credited || isNew
 		}
 		stored = work
 		if len(linked) > 0 {
@@ -283,7 +301,7 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 				return err
 			}
 		}
-		return w.finish(ctx, len(linked) > 0)
+		return w.finish(ctx, len(linked) > 0 || credited)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)

@@ -13,7 +13,7 @@ import (
 )
 
 const subscriberColumns = `id, name, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
-	polls, not_modified, COALESCE(last_seen, 0), user_agents`
+	polls, not_modified, COALESCE(last_seen, 0), user_agents, early_access`
 
 func scanSubscriber(row pgx.Row) (*feed.Subscriber, error) {
 	var (
@@ -23,7 +23,7 @@ func scanSubscriber(row pgx.Row) (*feed.Subscriber, error) {
 		created, revoked, seen int64
 	)
 	err := row.Scan(&s.ID, &s.Name, &plan, &s.Tags, &s.RatePerMinute, &s.Attribution, &created, &revoked,
-		&s.Usage.Polls, &s.Usage.NotModified, &seen, &agents)
+		&s.Usage.Polls, &s.Usage.NotModified, &seen, &agents, &s.EarlyAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +48,10 @@ func (db *DB) CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []b
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created))
+		_, err = tx.Exec(ctx, `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created, early_access)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, s.Name, hash, string(s.Plan), nonNil(s.Tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created),
+			s.EarlyAccess)
 		if isUnique(err) {
 			return fmt.Errorf("a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
 		}

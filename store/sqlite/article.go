@@ -108,7 +108,10 @@ func scanArticlesWith(ctx context.Context, q queryer, rows *sql.Rows, extra func
 		return nil, err
 	}
 	err = scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] })
-	return arts, err
+	if err != nil {
+		return nil, err
+	}
+	return arts, loadCorrections(ctx, q, arts, seqs, index)
 }
 
 // scanTags reads rows of (article seq, slug, rule, matched) and appends each
@@ -209,7 +212,8 @@ func (db *DB) CreateArticle(ctx context.Context, a *feed.Article) error {
 		// The write transaction is immediate: no other writer can store
 		// the ID between this look and the insert.
 		var seq int64
-		err := tx.QueryRowContext(ctx, `SELECT seq FROM articles WHERE id = ?`, created.ID).Scan(&seq)
+		err := tx.QueryRowContext(ctx, `SELECT seq FROM articles WHERE id = ?
+			UNION ALL SELECT 0 FROM embargoes WHERE id = ?`, created.ID, created.ID).Scan(&seq)
 		if err == nil {
 			return feed.ErrConflict
 		}
@@ -246,6 +250,12 @@ type articleWriter struct {
 	// same dozen statements for every article, and parsing them again each
 	// time cost a tenth of a bulk ingest. The tx closes them.
 	stmts map[string]*sql.Stmt
+	// guids are the GUIDs that articles this write lifts out of their
+	// embargo keep, by ID (see embargo).
+	guids map[string]string
+	// noneHeld says that no article is embargoed (see embargo); nil
+	// until asked.
+	noneHeld *bool
 }
 
 func (w *articleWriter) noteCreated(seq int64) {
@@ -306,6 +316,9 @@ type tagRef struct {
 }
 
 func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Change, error) {
+	if c, held, err := w.embargo(ctx, a); held || err != nil {
+		return c, err
+	}
 	hash := a.ContentHash()
 	var (
 		seq                int64
@@ -328,8 +341,14 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 	change := feed.Unchanged
 	switch {
 	case !exists:
+		if a.CorrectionNote() != "" {
+			return "", feed.ErrNothingCorrected()
+		}
 		change = feed.Created
 		a.GUID, a.Slug, a.Updated = upsert.New(a, w.db.site.Authority, w.now)
+		if guid := w.guids[a.ID]; guid != "" {
+			a.GUID = guid // the one it had while embargoed
+		}
 		// The change is logged first so that the row is written once, with
 		// its place in the polling order.
 		rev, err := w.insertChange(ctx, a.ID, a.GUID, feed.Created, 1, hash)
@@ -362,7 +381,11 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 		delete(w.created, seq) // stored earlier in this write: its tags are there now
 		old.Updated = micros.Time(updated)
 		var edited bool
-		if change, edited = upsert.Revise(a, old, hash, w.now); change == feed.Unchanged {
+		change, edited = upsert.Revise(a, old, hash, w.now)
+		if !edited && a.CorrectionNote() != "" {
+			return "", feed.ErrNothingCorrected()
+		}
+		if change == feed.Unchanged {
 			break
 		}
 		if edited {
@@ -370,6 +393,9 @@ func (w *articleWriter) upsert(ctx context.Context, a *feed.Article) (feed.Chang
 				return "", err
 			}
 			version++
+			if err := w.correct(ctx, seq, version, a); err != nil {
+				return "", err
+			}
 		}
 		rev, err := w.insertChange(ctx, a.ID, a.GUID, feed.Updated, version, hash)
 		if err != nil {
@@ -507,6 +533,12 @@ func (w *articleWriter) tagID(ctx context.Context, slug string) (int64, string, 
 // It returns feed.ErrNotFound when there is none.
 func (db *DB) DeleteArticle(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		if held, err := deleteEmbargoed(ctx, tx, id); err != nil || held {
+			if err == nil {
+				err = bump(ctx, tx)
+			}
+			return err
+		}
 		if err := deleteArticle(ctx, tx, id, db.now()); err != nil {
 			return fmt.Errorf("delete article %s: %w", id, err)
 		}

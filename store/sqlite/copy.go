@@ -156,6 +156,19 @@ var exportKinds = []exportKind{
 			}
 			return &t, nil
 		}},
+	{dump.KindArticleKeys, `SELECT key, article_id FROM article_keys ORDER BY key`,
+		func(row rowScanner) (dump.Record, error) {
+			var k dump.ArticleKey
+			err := row.Scan(&k.Key, &k.ArticleID)
+			return &k, err
+		}},
+	{dump.KindCredits, `SELECT article_seq, source_id, guid, link, first_seen FROM article_sources
+		ORDER BY article_seq, source_id`,
+		func(row rowScanner) (dump.Record, error) {
+			var c dump.Credit
+			err := row.Scan(&c.ArticleSeq, &c.SourceID, &c.GUID, &c.Link, &c.FirstSeen)
+			return &c, err
+		}},
 	{dump.KindVersions, `SELECT id, article_seq, version, title, summary, content, authors, published, updated,
 			url, language, origin, provenance, content_hash, saved, replaced
 		FROM article_versions ORDER BY id`,
@@ -177,6 +190,13 @@ var exportKinds = []exportKind{
 				v.Provenance = &prov.String
 			}
 			return &v, nil
+		}},
+	{dump.KindCorrections, `SELECT id, article_seq, version_before, version_after, note, at
+		FROM corrections ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var c dump.Correction
+			err := row.Scan(&c.ID, &c.ArticleSeq, &c.Before, &c.After, &c.Note, &c.At)
+			return &c, err
 		}},
 	{dump.KindChanges, `SELECT id, article_id, guid, change, at, COALESCE(version, 0), content_hash
 		FROM changes ORDER BY id`,
@@ -207,7 +227,7 @@ var exportKinds = []exportKind{
 			return &t, err
 		}},
 	{dump.KindSubscribers, `SELECT id, name, hash, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
-			polls, not_modified, COALESCE(last_seen, 0), user_agents
+			polls, not_modified, COALESCE(last_seen, 0), user_agents, early_access
 		FROM subscribers ORDER BY id`,
 		func(row rowScanner) (dump.Record, error) {
 			var (
@@ -215,7 +235,7 @@ var exportKinds = []exportKind{
 				tags, agents string
 			)
 			err := row.Scan(&s.ID, &s.Name, &s.Hash, &s.Plan, &tags, &s.Rate, &s.Attribution, &s.Created, &s.Revoked,
-				&s.Polls, &s.NotModified, &s.LastSeen, &agents)
+				&s.Polls, &s.NotModified, &s.LastSeen, &agents, &s.EarlyAccess)
 			if err != nil {
 				return nil, err
 			}
@@ -242,6 +262,26 @@ var exportKinds = []exportKind{
 			var d dump.Delivery
 			err := row.Scan(&d.ID, &d.SubscriptionID, &d.Time, &d.Type, &d.Attempt, &d.Status, &d.Duration, &d.Error)
 			return &d, err
+		}},
+	{dump.KindEmbargoes, `SELECT id, guid, embargo_until, article, created FROM embargoes ORDER BY id`,
+		func(row rowScanner) (dump.Record, error) {
+			var e dump.Embargo
+			err := row.Scan(&e.ID, &e.GUID, &e.EmbargoUntil, &e.Article, &e.Created)
+			return &e, err
+		}},
+	{dump.KindStatsPolls, `SELECT day, feed, partner, polls, not_modified, bytes, pollers, unreported
+		FROM stats_polls ORDER BY day, feed, partner`,
+		func(row rowScanner) (dump.Record, error) {
+			var c dump.StatsPolls
+			err := row.Scan(&c.Day, &c.Feed, &c.Partner, &c.Polls, &c.NotModified, &c.Bytes, &c.Pollers, &c.Unreported)
+			return &c, err
+		}},
+	{dump.KindStatsReports, `SELECT day, feed, partner, aggregator, subscribers, reported_at
+		FROM stats_reports ORDER BY day, feed, partner, aggregator`,
+		func(row rowScanner) (dump.Record, error) {
+			var r dump.StatsReport
+			err := row.Scan(&r.Day, &r.Feed, &r.Partner, &r.Aggregator, &r.Subscribers, &r.At)
+			return &r, err
 		}},
 }
 
@@ -304,6 +344,10 @@ func (im *importer) close() {
 
 // importInserts are the statements that store each kind of record after the site.
 var importInserts = map[string]string{
+	dump.KindStatsPolls: `INSERT INTO stats_polls (day, feed, partner, polls, not_modified, bytes, pollers, unreported)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindStatsReports: `INSERT INTO stats_reports (day, feed, partner, aggregator, subscribers, reported_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
 	dump.KindTags: `INSERT INTO tags (id, slug, name, description, rule, articles, created, updated)
 		VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
 	dump.KindTagAliases: `INSERT INTO tag_aliases (slug, tag_id) VALUES (?, ?)`,
@@ -316,21 +360,27 @@ var importInserts = map[string]string{
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	dump.KindArticleTags: `INSERT INTO article_tags (tag_id, article_seq, published, rule, matched)
 		VALUES (?, ?, ?, ?, ?)`,
+	dump.KindArticleKeys: `INSERT INTO article_keys (key, article_id) VALUES (?, ?)`,
+	dump.KindCredits: `INSERT INTO article_sources (article_seq, source_id, guid, link, first_seen)
+		VALUES (?, ?, ?, ?, ?)`,
 	dump.KindVersions: `INSERT INTO article_versions (id, article_seq, version, title, summary, content, authors,
 			published, updated, url, language, origin, provenance, content_hash, saved, replaced)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindCorrections: `INSERT INTO corrections (id, article_seq, version_before, version_after, note, at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
 	dump.KindChanges: `INSERT INTO changes (id, article_id, guid, change, at, version, content_hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	dump.KindTombstones: `INSERT INTO tombstones (guid, article_id, origin, tags, deleted) VALUES (?, ?, ?, ?, ?)`,
 	dump.KindTokens:     `INSERT INTO tokens (id, name, hash, created, last_used, revoked) VALUES (?, ?, ?, ?, ?, ?)`,
 	dump.KindSubscribers: `INSERT INTO subscribers (id, name, hash, plan, tags, rate, attribution, created, revoked,
-			polls, not_modified, last_seen, user_agents)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			polls, not_modified, last_seen, user_agents, early_access)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	dump.KindSubscriptions: `INSERT INTO subscriptions (id, topic, callback, secret, lease, expires, created,
 			delivered_etag, failures, next_attempt)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	dump.KindDeliveries: `INSERT INTO deliveries (id, subscription_id, time, kind, attempt, status, duration, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	dump.KindEmbargoes: `INSERT INTO embargoes (id, guid, embargo_until, article, created) VALUES (?, ?, ?, ?, ?)`,
 }
 
 func (im *importer) write(ctx context.Context, r dump.Record) error {
@@ -351,10 +401,16 @@ func (im *importer) write(ctx context.Context, r dump.Record) error {
 	case *dump.ArticleTag:
 		args = []any{r.TagID, r.ArticleSeq, r.Published, sql.NullString{String: r.Rule, Valid: r.Rule != ""},
 			matchedJSON(feed.ArticleTag{Rule: r.Rule, Matched: r.Matched})}
+	case *dump.ArticleKey:
+		args = []any{r.Key, r.ArticleID}
+	case *dump.Credit:
+		args = []any{r.ArticleSeq, r.SourceID, r.GUID, r.Link, r.FirstSeen}
 	case *dump.Version:
 		args = []any{r.ID, r.ArticleSeq, r.Version, r.Title, r.Summary, r.Content, tagsJSON(r.Authors),
 			r.Published, r.Updated, r.URL, r.Language, r.Origin, copyNullString(r.Provenance), r.ContentHash,
 			r.Saved, r.Replaced}
+	case *dump.Correction:
+		args = []any{r.ID, r.ArticleSeq, r.Before, r.After, r.Note, r.At}
 	case *dump.Change:
 		args = []any{r.ID, r.ArticleID, r.GUID, r.Change, r.At,
 			sql.NullInt64{Int64: r.Version, Valid: r.Version != 0}, r.ContentHash}
@@ -372,12 +428,18 @@ func (im *importer) write(ctx context.Context, r dump.Record) error {
 			return err
 		}
 		args = []any{r.ID, r.Name, r.Hash, r.Plan, tagsJSON(r.Tags), r.Rate, r.Attribution, r.Created,
-			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b)}
+			copyNullInt(r.Revoked), r.Polls, r.NotModified, copyNullInt(r.LastSeen), string(b), r.EarlyAccess}
 	case *dump.Subscription:
 		args = []any{r.ID, r.Topic, r.Callback, r.Secret, r.Lease, r.Expires, r.Created, r.DeliveredETag,
 			r.Failures, r.NextAttempt}
 	case *dump.Delivery:
 		args = []any{r.ID, r.SubscriptionID, r.Time, r.Type, r.Attempt, r.Status, r.Duration, r.Error}
+	case *dump.Embargo:
+		args = []any{r.ID, r.GUID, r.EmbargoUntil, r.Article, r.Created}
+	case *dump.StatsPolls:
+		args = []any{r.Day, r.Feed, r.Partner, r.Polls, r.NotModified, r.Bytes, nonNilBytes(r.Pollers), nonNilBytes(r.Unreported)}
+	case *dump.StatsReport:
+		args = []any{r.Day, r.Feed, r.Partner, r.Aggregator, r.Subscribers, r.At}
 	default:
 		return fmt.Errorf("a record of kind %s out of place", r.Kind())
 	}
@@ -439,3 +501,11 @@ func copyNullString(s *string) sql.NullString {
 
 // nullInt stores 0 (never) as NULL.
 func copyNullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
+
+// nonNilBytes stores nil as an empty value, not NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

@@ -89,6 +89,13 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
+// goSteps are the parts of migrations that SQL cannot do, by the name of
+// their migration without its number; each runs in the migration's
+// transaction, after its SQL.
+var goSteps = map[string]func(context.Context, *sql.Tx) error{
+	"credits.sql": fillArticleKeys,
+}
+
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations newer than the file's user_version.
 func (db *DB) migrate(ctx context.Context) error {
@@ -117,6 +124,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		err = db.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
+			}
+			if step := goSteps[strings.SplitN(path.Base(name), "_", 2)[1]]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n))
 			return err

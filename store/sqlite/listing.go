@@ -68,7 +68,7 @@ func (l *selection) filters(first int, lazy bool, seq string) ([]string, []any) 
 		args = append(args, string(l.Filter.Origin))
 	}
 	if l.Filter.Source != 0 {
-		article = append(article, "a.source_id = ?")
+		article = append(article, "EXISTS (SELECT 1 FROM article_sources c WHERE c.article_seq = a.seq AND c.source_id = ?)")
 		args = append(args, l.Filter.Source)
 	}
 	if !l.Filter.Since.IsZero() {

@@ -76,8 +76,9 @@ func (db *DB) PruneTombstones(ctx context.Context, before time.Time, limit int) 
 // PruneVersions removes the earlier versions of articles' content that
 // were replaced before before, except each article's keep newest earlier
 // versions; at least one is always kept, since it holds when the current
-// version was saved. It removes at most limit versions (limit <= 0: all),
-// in one transaction, and returns how many it removed.
+// version was saved, and so is every version a correction names, so that
+// its difference stays public. It removes at most limit versions (limit
+// <= 0: all), in one transaction, and returns how many it removed.
 func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit int) (int, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -89,6 +90,8 @@ func (db *DB) PruneVersions(ctx context.Context, before time.Time, keep, limit i
 				FROM article_versions) c
 			JOIN article_versions v ON v.id = c.id
 			WHERE c.n > ? AND v.replaced < ?
+				AND NOT EXISTS (SELECT 1 FROM corrections k WHERE k.article_seq = v.article_seq
+					AND v.version IN (k.version_before, k.version_after))
 			LIMIT ?)`, max(keep, 1), micros.Of(before), bound(limit))
 		if err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 )
 
 const subscriberColumns = `id, name, plan, tags, rate, attribution, created, COALESCE(revoked, 0),
-	polls, not_modified, COALESCE(last_seen, 0), user_agents`
+	polls, not_modified, COALESCE(last_seen, 0), user_agents, early_access`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (*feed.Subscriber, error) {
 	var (
@@ -22,7 +22,7 @@ func scanSubscriber(row interface{ Scan(...any) error }) (*feed.Subscriber, erro
 		created, revoked, seen int64
 	)
 	err := row.Scan(&s.ID, &s.Name, &plan, &tags, &s.RatePerMinute, &s.Attribution, &created, &revoked,
-		&s.Usage.Polls, &s.Usage.NotModified, &seen, &agents)
+		&s.Usage.Polls, &s.Usage.NotModified, &seen, &agents, &s.EarlyAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +47,9 @@ func (db *DB) CreateSubscriber(ctx context.Context, s *feed.Subscriber, hash []b
 	s.Created = db.now()
 	tags, _ := json.Marshal(nonNil(s.Tags))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO subscribers (name, hash, plan, tags, rate, attribution, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, s.Name, hash, string(s.Plan), string(tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created))
+		res, err := tx.ExecContext(ctx, `INSERT INTO subscribers (name, hash, plan, tags, rate, attribution, created, early_access)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.Name, hash, string(s.Plan), string(tags), s.RatePerMinute, s.Attribution, micros.Of(s.Created),
+			s.EarlyAccess)
 		if isUnique(err) {
 			return fmt.Errorf("a subscriber named %q exists: %w", s.Name, feed.ErrConflict)
 		}

@@ -16,6 +16,7 @@ func (c *contract) testArticles(t *testing.T) {
 	t.Run("UpsertCreateUnchangedUpdated", c.testUpsertCreateUnchangedUpdated)
 	t.Run("UpsertValidation", c.testUpsertValidation)
 	t.Run("UpsertSameArticleTwiceInABatch", c.testUpsertSameArticleTwiceInABatch)
+	t.Run("UpsertMixedBatch", c.testUpsertMixedBatch)
 	t.Run("UpdatedTimes", c.testUpdatedTimes)
 	t.Run("ReadBack", c.testArticleReadBack)
 	t.Run("ByTags", c.testArticlesByTags)

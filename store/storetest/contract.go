@@ -48,16 +48,20 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Changes", c.testChanges)
 	t.Run("Tombstones", c.testTombstones)
 	t.Run("Versions", c.testVersions)
+	t.Run("Corrections", c.testCorrections)
 	t.Run("Prune", c.testPrune)
 	t.Run("Tokens", c.testTokens)
 	t.Run("Subscribers", c.testSubscribers)
 	t.Run("Sources", c.testSources)
+	t.Run("Dedupe", c.testDedupe)
 	t.Run("Subscriptions", c.testSubscriptions)
 	t.Run("Copy", c.testCopy)
 	t.Run("Claims", c.testClaims)
 	t.Run("HubQueue", c.testHubQueue)
 	t.Run("RateUse", c.testRateUse)
 	t.Run("Leases", c.testLeases)
+	t.Run("Stats", c.testStats)
+	t.Run("Embargoes", c.testEmbargoes)
 }
 
 // contract is the state the suite shares: how to open a store.

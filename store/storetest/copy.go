@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"herald/feed"
+	"herald/feed/stats"
 	"herald/store"
 )
 
@@ -240,6 +241,7 @@ func Fill(t testing.TB, db store.DB, clk *Clock) {
 		a := copyArticle(5, clk.T)
 		a.Published = a.Published.Add(-time.Duration(len(title)) * time.Minute)
 		a.Title = title
+		a.Correction = "The title named the wrong brief: " + title // public corrections, kept by copies
 		_, err := db.UpsertArticle(ctx, &a)
 		must(err)
 	}
@@ -296,11 +298,21 @@ func Fill(t testing.TB, db store.DB, clk *Clock) {
 	must(db.CreateSubscriber(ctx, reader, hash("reader")))
 	gone := &feed.Subscriber{Name: "gone", Plan: feed.PlanFull}
 	must(db.CreateSubscriber(ctx, gone, hash("gone")))
+	early := &feed.Subscriber{Name: "early", Plan: feed.PlanFull, EarlyAccess: true}
+	must(db.CreateSubscriber(ctx, early, hash("early")))
+	// An embargoed article, held until next year.
+	held := Article("held", "Held until next year", "cyber")
+	held.Published, held.EmbargoUntil = time.Time{}, time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	_, err = db.UpsertArticle(ctx, &held)
+	must(err)
 	must(db.RevokeSubscriber(ctx, "gone"))
 	must(db.AddUsage(ctx, map[int64]feed.Usage{
 		partner.ID: {Polls: 12, NotModified: 5, LastSeen: clk.T, UserAgents: map[string]int64{"Feedly/1.0": 7, "NetNewsWire/6": 5}},
 		reader.ID:  {Polls: 1, LastSeen: clk.T.Add(-time.Minute), UserAgents: map[string]int64{"curl/8": 1}},
 	}))
+
+	// Readership statistics: a public and a partner's row, and a report.
+	must(db.AddStats(ctx, statsBatch(clk.T, 3)))
 
 	// WebSub subscriptions and their logs.
 	tick()
@@ -357,6 +369,12 @@ func Observe(t testing.TB, db store.DB) []string {
 	}
 	names, err := db.TagNames(ctx)
 	note("tag names", names, err)
+	corrections, err := db.Corrections(ctx, feed.CorrectionFilter{})
+	note("corrections", corrections, err)
+	for _, c := range corrections {
+		d, err := db.CorrectionDiff(ctx, c.ID)
+		note(fmt.Sprintf("correction %d", c.ID), d, err)
+	}
 
 	var ids []string
 	for _, f := range []feed.ArticleFilter{
@@ -427,6 +445,10 @@ func Observe(t testing.TB, db store.DB) []string {
 	note("tokens", tokens, err)
 	subs, err := db.Subscribers(ctx)
 	note("subscribers", subs, err)
+	held, err := db.EmbargoedArticles(ctx)
+	note("embargoed articles", held, err)
+	next, ok, err := db.NextEmbargo(ctx)
+	note("next embargo", []any{next, ok}, err)
 	for _, name := range []string{"partner", "reader", "gone"} {
 		s, err := db.SubscriberByToken(ctx, hash(name))
 		note("subscriber by token "+name, s, err)
@@ -442,6 +464,8 @@ func Observe(t testing.TB, db store.DB) []string {
 		log, err := db.Deliveries(ctx, s.ID, 0)
 		note(fmt.Sprintf("deliveries of subscription %d", s.ID), log, err)
 	}
+	read, err := db.Stats(ctx, stats.Filter{From: "2000-01-01", To: "2100-01-01"})
+	note("stats", read, err)
 	return out
 }
 

@@ -327,6 +327,7 @@ func BenchmarkSearch(b *testing.B, open Opener) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/search")
 		})
 	}
 }

@@ -31,31 +31,41 @@ const (
 	KindSources       = "sources"
 	KindArticles      = "articles"
 	KindArticleTags   = "article tags"
+	KindArticleKeys   = "article keys"
+	KindCredits       = "credits"
 	KindVersions      = "versions"
+	KindCorrections   = "corrections"
 	KindChanges       = "changes"
 	KindTombstones    = "tombstones"
 	KindTokens        = "tokens"
 	KindSubscribers   = "subscribers"
 	KindSubscriptions = "subscriptions"
 	KindDeliveries    = "deliveries"
+	KindEmbargoes     = "embargoes"
+	KindStatsPolls    = "stats polls"
+	KindStatsReports  = "stats reports"
 )
 
 // Kinds lists the kinds of record in export order.
-var Kinds = []string{KindSite, KindTags, KindTagAliases, KindSources, KindArticles, KindArticleTags, KindVersions,
-	KindChanges, KindTombstones, KindTokens, KindSubscribers, KindSubscriptions, KindDeliveries}
+var Kinds = []string{KindSite, KindTags, KindTagAliases, KindSources, KindArticles, KindArticleTags, KindArticleKeys,
+	KindCredits, KindVersions, KindCorrections, KindChanges, KindTombstones, KindTokens, KindSubscribers, KindSubscriptions, KindDeliveries,
+	KindEmbargoes, KindStatsPolls, KindStatsReports}
 
 // Tables names the table that holds each kind of record, in the schema of
 // every engine.
 var Tables = map[string]string{
 	KindSite: "site", KindTags: "tags", KindTagAliases: "tag_aliases", KindSources: "sources",
-	KindArticles: "articles", KindArticleTags: "article_tags", KindVersions: "article_versions",
-	KindChanges: "changes", KindTombstones: "tombstones", KindTokens: "tokens",
+	KindArticles: "articles", KindArticleTags: "article_tags",
+	KindArticleKeys: "article_keys", KindCredits: "article_sources", KindVersions: "article_versions",
+	KindCorrections: "corrections", KindChanges: "changes", KindTombstones: "tombstones", KindTokens: "tokens",
 	KindSubscribers: "subscribers", KindSubscriptions: "subscriptions", KindDeliveries: "deliveries",
+	KindEmbargoes:  "embargoes",
+	KindStatsPolls: "stats_polls", KindStatsReports: "stats_reports",
 }
 
 // A Record is one stored row: a *Site, *Tag, *TagAlias, *Source, *Article,
-// *ArticleTag, *Version, *Change, *Tombstone, *Token, *Subscriber,
-// *Subscription or *Delivery.
+// *ArticleTag, *ArticleKey, *Credit, *Version, *Correction, *Change, *Tombstone, *Token, *Subscriber,
+// *Subscription, *Delivery, *Embargo, *StatsPolls or *StatsReport.
 type Record interface {
 	// Kind returns the record's kind, one of Kinds.
 	Kind() string
@@ -147,6 +157,20 @@ type ArticleTag struct {
 	Matched           []string
 }
 
+// ArticleKey is a key that names an external item whatever source carried
+// it, and the article that claims it (see store/internal/poll).
+type ArticleKey struct {
+	Key, ArticleID string
+}
+
+// Credit records that a source carried an article: the item's GUID and
+// link at that source, and when it first did.
+type Credit struct {
+	ArticleSeq, SourceID int64
+	GUID, Link           string
+	FirstSeen            int64
+}
+
 // Version is an earlier version of an article's content.
 type Version struct {
 	ID, ArticleSeq, Version int64
@@ -157,6 +181,15 @@ type Version struct {
 	Provenance              *string
 	ContentHash             []byte
 	Saved, Replaced         int64
+}
+
+// Correction is a public note on an edit of an article: the versions
+// before and after it, and when it was made.
+type Correction struct {
+	ID, ArticleSeq int64
+	Before, After  int64 // version numbers
+	Note           string
+	At             int64
 }
 
 // Change is an entry of the change log. A deletion has no Version (0) and
@@ -195,6 +228,7 @@ type Subscriber struct {
 	Tags        []string
 	Rate        int64 // requests per minute; 0: no cap
 	Attribution bool
+	EarlyAccess bool // its token feeds carry embargoed articles
 	Created     int64
 	Revoked     int64
 	Polls       int64
@@ -214,6 +248,15 @@ type Subscription struct {
 	NextAttempt             int64
 }
 
+// Embargo is an article held back until EmbargoUntil: the article as
+// written (feed.Article, JSON) and the GUID it keeps when lifted.
+type Embargo struct {
+	ID, GUID     string
+	EmbargoUntil int64
+	Article      string
+	Created      int64
+}
+
 // Delivery is an entry of a subscription's delivery log.
 type Delivery struct {
 	ID, SubscriptionID int64
@@ -224,19 +267,41 @@ type Delivery struct {
 	Error              string
 }
 
+// StatsPolls is a day's readership counts of one feed and partner ("" for
+// the public), with its pollers' sketches in stored form (feed/stats).
+type StatsPolls struct {
+	Day, Feed, Partner        string
+	Polls, NotModified, Bytes int64
+	Pollers, Unreported       []byte
+}
+
+// StatsReport is the latest subscriber count an aggregator reported for a
+// feed and partner on a day.
+type StatsReport struct {
+	Day, Feed, Partner, Aggregator string
+	Subscribers                    int64
+	At                             int64
+}
+
 func (*Site) Kind() string         { return KindSite }
 func (*Tag) Kind() string          { return KindTags }
 func (*TagAlias) Kind() string     { return KindTagAliases }
 func (*Source) Kind() string       { return KindSources }
 func (*Article) Kind() string      { return KindArticles }
 func (*ArticleTag) Kind() string   { return KindArticleTags }
+func (*ArticleKey) Kind() string   { return KindArticleKeys }
+func (*Credit) Kind() string       { return KindCredits }
 func (*Version) Kind() string      { return KindVersions }
 func (*Change) Kind() string       { return KindChanges }
+func (*Correction) Kind() string   { return KindCorrections }
 func (*Tombstone) Kind() string    { return KindTombstones }
 func (*Token) Kind() string        { return KindTokens }
 func (*Subscriber) Kind() string   { return KindSubscribers }
 func (*Subscription) Kind() string { return KindSubscriptions }
+func (*Embargo) Kind() string      { return KindEmbargoes }
 func (*Delivery) Kind() string     { return KindDeliveries }
+func (*StatsPolls) Kind() string   { return KindStatsPolls }
+func (*StatsReport) Kind() string  { return KindStatsReports }
 
 // NotEmpty returns nil when counts (an engine's counts of its stored
 // records) show nothing but the site, and otherwise the error of an import

@@ -1,0 +1,183 @@
+package web
+
+// Corrections in public: the list of every correction (/corrections), a
+// page per correction showing what changed word by word
+// (/corrections/{id}), the same list as feeds and in the API.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"herald/feed"
+	"herald/feed/render"
+	"herald/feed/wdiff"
+)
+
+// correctionView is one correction on a page.
+type correctionView struct {
+	Date, DateISO, Note string
+	// Title and Article are the article's title and page; Diff is the
+	// page of what changed.
+	Title, Article, Diff string
+}
+
+// diffView is the page of one correction.
+type diffView struct {
+	correctionView
+	Before, After           int
+	Title, Summary, Content template.HTML // word diffs: <del> removed, <ins> added
+	// Granularity is "word", or "paragraph" or "whole" where the text
+	// changed too much to compare word by word (see wdiff.MaxCells).
+	Granularity string
+	// Withheld says the article's text is for subscribers only
+	// (--public-content summary): the page compares title and summary.
+	Withheld bool
+}
+
+func (s *Server) correctionViews(cs []feed.Correction) []correctionView {
+	out := make([]correctionView, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, s.correctionView(c))
+	}
+	return out
+}
+
+func (s *Server) correctionView(c feed.Correction) correctionView {
+	return correctionView{
+		Date:    c.At.In(s.cfg.Location).Format("January 2, 2006"),
+		DateISO: c.At.UTC().Format(time.RFC3339),
+		Note:    c.Note, Title: c.Title,
+		Article: s.articleURL(&feed.Article{ID: c.ArticleID, Slug: c.Slug}),
+		Diff:    s.correctionURL(c.ID),
+	}
+}
+
+func (s *Server) correctionURL(id int64) string {
+	return s.abs("/corrections/" + strconv.FormatInt(id, 10))
+}
+
+// handleCorrectionsPage serves /corrections: every correction, the latest
+// first, with links to the articles and to what changed, and the feeds of
+// the list.
+func (s *Server) handleCorrectionsPage(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.store.Corrections(r.Context(), feed.CorrectionFilter{Limit: feed.MaxLimit})
+	if err != nil {
+		return err
+	}
+	p := s.newPage("Corrections", "Every correction to "+s.cfg.Title+"’s articles: what was wrong and what changed.")
+	p.Canonical = s.abs("/corrections")
+	p.Corrections = s.correctionViews(cs)
+	p.Feeds = s.feedLinks("/corrections/", s.cfg.Title+": Corrections")
+	p.Follow = []subscription{subscribe("Corrections", "", p.Feeds)}
+	return s.renderPage(w, r, "corrections", p)
+}
+
+// handleCorrectionPage serves /corrections/{id}: the correction's note and
+// the difference between the versions before and after it, word by word.
+func (s *Server) handleCorrectionPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return refuse(feed.ErrNotFound, "no correction at "+r.URL.EscapedPath())
+	}
+	d, err := s.store.CorrectionDiff(r.Context(), id)
+	if errors.Is(err, feed.ErrNotFound) {
+		return refuse(feed.ErrNotFound, fmt.Sprintf("no correction %d here (its article may have been deleted)", id))
+	}
+	if err != nil {
+		return err
+	}
+	v := &diffView{correctionView: s.correctionView(d.Correction), Before: d.Before, After: d.After,
+		Withheld: s.cfg.PublicContent == feed.PlanSummary}
+	title := wdiff.Compare(d.Old.Title, d.New.Title)
+	summary := wdiff.Compare(d.Old.Summary, d.New.Summary)
+	v.Title, v.Summary = template.HTML(title.HTML()), template.HTML(summary.HTML()) // escaped by wdiff
+	v.Granularity = "word"
+	if !v.Withheld {
+		content := wdiff.Compare(wdiff.Text(d.Old.Content), wdiff.Text(d.New.Content))
+		v.Content, v.Granularity = template.HTML(content.HTML()), content.Granularity
+	}
+	p := s.newPage("Correction: "+d.Title, d.Note)
+	p.Canonical = v.Diff
+	p.Diff = v
+	p.Feeds = s.feedLinks("/corrections/", s.cfg.Title+": Corrections")
+	p.Follow = []subscription{subscribe("Corrections", s.abs("/corrections"), p.Feeds)}
+	return s.renderPage(w, r, "correction", p)
+}
+
+// handleCorrectionsFeed serves /corrections/feed.{rss,atom,json}: the
+// latest corrections, one item each, linking to what changed. Its id is
+// the article's GUID with the version the correction made, so that it
+// stays the same in a copy of the database.
+func (s *Server) handleCorrectionsFeed(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		e, err := s.cache.get(r.Context(), view{}.cacheKey(r.URL.Path, ""), func() (*answer, error) {
+			return s.buildCorrectionsFeed(r.Context(), formats[ext])
+		})
+		if err != nil {
+			return err
+		}
+		s.cache.serve(w, r, e)
+		return nil
+	}
+}
+
+func (s *Server) buildCorrectionsFeed(ctx context.Context, f format) (*answer, error) {
+	cs, err := s.store.Corrections(ctx, feed.CorrectionFilter{Limit: feed.DefaultLimit})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]feed.Article, len(cs))
+	for i, c := range cs {
+		diff, article := s.correctionURL(c.ID), s.articleURL(&feed.Article{ID: c.ArticleID, Slug: c.Slug})
+		items[i] = feed.Article{
+			ID: c.ArticleID, GUID: c.GUID + ":correction:" + strconv.Itoa(c.After),
+			Title:   "Correction: " + c.Title,
+			Summary: c.Note,
+			Content: fmt.Sprintf(`<p>%s</p><p><a href="%s">What changed</a> · <a href="%s">%s</a></p>`,
+				html.EscapeString(c.Note), html.EscapeString(diff), html.EscapeString(article), html.EscapeString(c.Title)),
+			Published: c.At, Updated: c.At, URL: diff, Origin: feed.OriginOwn,
+		}
+	}
+	fr := &frame{rf: &render.Feed{
+		ID:          s.store.Site().TagURI("feed:corrections"),
+		Title:       s.cfg.Title + ": Corrections",
+		Description: "Corrections to " + s.cfg.Title + "’s articles: what was wrong and what changed.",
+		HomeURL:     s.abs("/corrections"),
+		SelfURL:     s.abs("/corrections/feed." + f.ext),
+		Language:    "en",
+		Author:      s.cfg.Title,
+		Rights:      s.cfg.Rights,
+		Link:        func(a *feed.Article) string { return a.URL },
+	}}
+	return fr.render(f, items, false)
+}
+
+// correctionList is the body of GET /api/corrections.
+type correctionList struct {
+	Corrections []feed.Correction `json:"corrections"`
+}
+
+// handleCorrectionList serves GET /api/corrections: the latest corrections
+// (limit, at most feed.MaxLimit), of one article with ?article=ID.
+func (s *Server) handleCorrectionList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := feed.CorrectionFilter{ArticleID: q.Get("article")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > feed.MaxLimit {
+			return refuse(errMalformed, fmt.Sprintf("limit must be a whole number from 1 to %d", feed.MaxLimit))
+		}
+		f.Limit = n
+	}
+	cs, err := s.store.Corrections(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return s.writeList(w, r, correctionList{Corrections: nonNil(cs)}, false, "")
+}
