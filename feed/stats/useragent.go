@@ -1,6 +1,9 @@
 package stats
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // maxUserAgent is how much of a User-Agent ParseUserAgent reads: a longer
 // one is cut there, so that a hostile header costs no more than that.
@@ -119,22 +122,24 @@ func aggregatorName(ua string) string {
 			end = i
 		}
 	}
-	name := strings.TrimSpace(ua[:end])
-	if len(name) > maxAggregatorName {
-		name = name[:maxAggregatorName]
-		for len(name) > 0 && name[len(name)-1]&0xC0 == 0x80 {
-			name = name[:len(name)-1]
-		}
-		if len(name) > 0 && name[len(name)-1] >= 0xC0 {
-			name = name[:len(name)-1]
-		}
-	}
-	return strings.TrimSpace(strings.ToValidUTF8(strings.Map(func(r rune) rune {
+	// Invalid bytes and control characters go first (strings.Map would
+	// turn each invalid byte into a three-byte U+FFFD), then the cut.
+	name := strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return -1
 		}
 		return r
-	}, name), ""))
+	}, strings.ToValidUTF8(ua[:end], "")))
+	if len(name) > maxAggregatorName {
+		name = name[:maxAggregatorName]
+		for len(name) > 0 && !utf8.RuneStart(name[len(name)-1]) {
+			name = name[:len(name)-1]
+		}
+		if len(name) > 0 && name[len(name)-1] >= utf8.RuneSelf {
+			name = name[:len(name)-1] // the first byte of a letter cut short
+		}
+	}
+	return strings.TrimSpace(name)
 }
 
 // mayReport reports cheaply whether ua could hold a count: a digit, a
