@@ -124,22 +124,24 @@ func collectStrings(rows pgx.Rows, err error) ([]string, error) {
 
 // credit records that source sourceID carried a as the article with ID
 // target, and gives target the claims of a's keys that no stored article
-// holds. It reports whether the credit is new.
+// holds. It reports whether the credit is new. Both are one statement, one
+// round trip: neither part reads what the other writes.
 func credit(ctx context.Context, tx pgx.Tx, sourceID int64, target string, a *feed.Article, now int64) (bool, error) {
-	if keys := poll.Keys(a); len(keys) > 0 {
-		_, err := tx.Exec(ctx, `UPDATE article_keys k SET article_id = $1
-			WHERE k.key = ANY($2) AND k.article_id != $1
-				AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = k.article_id)`, target, keys)
-		if err != nil {
-			return false, fmt.Errorf("claim keys: %w", err)
-		}
+	keys := poll.Keys(a)
+	if keys == nil {
+		keys = []string{}
 	}
 	var inserted bool
-	err := tx.QueryRow(ctx, `INSERT INTO article_sources (article_seq, source_id, guid, link, first_seen)
+	err := tx.QueryRow(ctx, `WITH claimed AS (
+			UPDATE article_keys k SET article_id = $1
+			WHERE k.key = ANY($6) AND k.article_id != $1
+				AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = k.article_id)
+		)
+		INSERT INTO article_sources (article_seq, source_id, guid, link, first_seen)
 		SELECT seq, $2, $3, $4, $5 FROM articles WHERE id = $1
 		ON CONFLICT (article_seq, source_id) DO UPDATE SET guid = excluded.guid, link = excluded.link
 		RETURNING xmax = 0`,
-		target, sourceID, a.Provenance.OriginalID, a.Provenance.Link, now).Scan(&inserted)
+		target, sourceID, a.Provenance.OriginalID, a.Provenance.Link, now, keys).Scan(&inserted)
 	if err != nil {
 		return false, fmt.Errorf("credit %s: %w", target, err)
 	}

@@ -69,6 +69,12 @@ func (l *selection) filters(a *args, seq string, first int, lazy bool) []string 
 	return append(where, article...)
 }
 
+// articleFiltered reports whether filters has conditions on the article
+// itself (its origin, source or time), beyond its tags.
+func (l *selection) articleFiltered() bool {
+	return l.Filter.Origin != "" || l.Filter.Source != 0 || !l.Filter.Since.IsZero()
+}
+
 // queryArgs returns the arguments of a listing's query. A search's query
 // runs as an unnamed statement, which PostgreSQL plans for its lexemes:
 // the best plan for a word in every article (walk the newest, stop at the
@@ -92,12 +98,17 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 		where []string
 		a     args
 	)
-	seq, published := "a.seq", "a.published"
+	seq, published, rev := "a.seq", "a.published", "a.rev"
 	first := 0
 	if l.Order == feed.OrderPublished && len(l.Filter.Tags) > 0 {
-		// The first tag drives the scan along its feed index.
-		seq, published = "t0.article_seq", "t0.published"
-		from = "article_tags t0 JOIN articles a ON a.seq = t0.article_seq"
+		// The first tag drives the scan along its feed index, which holds
+		// all that the keys need: the articles are joined only for the
+		// filters on them. (A cursor of OrderPublished holds no rev.)
+		seq, published, rev = "t0.article_seq", "t0.published", "0"
+		from = "article_tags t0"
+		if l.articleFiltered() {
+			from += " JOIN articles a ON a.seq = t0.article_seq"
+		}
 		where = append(where, "t0.tag_id = (SELECT id FROM tags WHERE slug = "+a.add(l.Filter.Tags[0])+")")
 		first = 1
 	}
@@ -108,7 +119,7 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 		}
 		where = append(where, "EXISTS (SELECT 1 FROM article_search s WHERE s.seq = "+seq+" AND s.document @@ "+ts+")")
 	}
-	where = append(where, l.filters(&a, "a.seq", first, false)...)
+	where = append(where, l.filters(&a, seq, first, false)...)
 	var order string
 	if l.Order == feed.OrderChanged {
 		order = "a.rev"
@@ -121,7 +132,7 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 			where = append(where, "("+published+", "+seq+") < ("+a.add(k.Published)+", "+a.add(k.Seq)+")")
 		}
 	}
-	query := "SELECT " + seq + ", " + published + ", a.rev FROM " + from
+	query := "SELECT " + seq + ", " + published + ", " + rev + " FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}

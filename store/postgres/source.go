@@ -223,6 +223,19 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 	if err := poll.Check(&s, arts); err != nil {
 		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
 	}
+	if len(arts) == 0 && s.URL == polledURL {
+		// A poll that gave nothing to store (a 304, a failure) writes the
+		// source's row alone: one statement, which locks the row and
+		// rechecks its URL as the transaction below would. When it finds
+		// no row to write, the transaction says why.
+		tag, err := db.pool.Exec(ctx, updatePoll+` AND url = $15`, pollArgs(&s, s.URL, s.PendingURL, s.PendingCount, polledURL)...)
+		if err != nil && !retryable(err) {
+			return nil, fmt.Errorf("record poll of source %d: %w", s.ID, textError(err))
+		}
+		if err == nil && tag.RowsAffected() == 1 {
+			return []feed.Change{}, nil
+		}
+	}
 	var (
 		changes []feed.Change
 		stored  []feed.Article
@@ -230,33 +243,7 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		work := cloneArticles(arts)
 		changes = make([]feed.Change, len(work))
-		var current string
-		// Locked: a person changing the source meanwhile waits for the poll.
-		err := tx.QueryRow(ctx, `SELECT url FROM sources WHERE id = $1 FOR UPDATE`, s.ID).Scan(&current)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return poll.ErrRemoved
-		}
-		if err != nil {
-			return err
-		}
-		if err := poll.CheckURL(current, polledURL); err != nil {
-			return err
-		}
-		var taken bool
-		if s.URL != polledURL {
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1 AND id != $2)`, s.URL, s.ID).Scan(&taken); err != nil {
-				return err
-			}
-		}
-		url, pendingURL, pendingCount := poll.Redirect(&s, polledURL, taken)
-		_, err = tx.Exec(ctx, `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
-			last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
-			next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13, claim_owner = '', claimed_until = 0
-			WHERE id = $14`,
-			url, s.Enabled, s.ETag, s.LastModified, micros.Of(s.LastAttempt), micros.Of(s.LastSuccess), s.LastStatus,
-			s.ConsecutiveErrors, s.LastError, micros.Of(s.NextFetch), pendingURL, pendingCount,
-			int64(s.Hint/time.Second), s.ID)
-		if err != nil {
+		if err := writePollState(ctx, tx, polledURL, s); err != nil {
 			return err
 		}
 
@@ -268,12 +255,19 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		if err != nil {
 			return err
 		}
+		// The rows of the articles this poll writes (not those it only
+		// credits), read at once rather than one by one, and their search
+		// documents made meanwhile.
+		defer w.stopDocuments()
+		if err := w.readAhead(ctx, written(work, targets)); err != nil {
+			return err
+		}
 		var linked []string
 		credited := false
 		for i := range work {
 			a := &work[i]
 			if targets[i] == a.ID {
-				if err := keepFirstDate(ctx, tx, a); err != nil {
+				if err := keepFirstDate(ctx, tx, w, a); err != nil {
 					return fmt.Errorf("article %s: %w", a.ID, err)
 				}
 				c, err := w.upsert(ctx, a)
@@ -310,11 +304,79 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 	return changes, nil
 }
 
+// written returns those of arts that a poll writes: each whose target (see
+// placePoll) is itself.
+func written(arts []feed.Article, targets []string) []feed.Article {
+	out := make([]feed.Article, 0, len(arts))
+	for i := range arts {
+		if targets[i] == arts[i].ID {
+			out = append(out, arts[i])
+		}
+	}
+	return out
+}
+
+// updatePoll writes the poll state of a source (see pollArgs); callers add
+// to its WHERE clause.
+const updatePoll = `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
+	last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
+	next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13, claim_owner = '', claimed_until = 0
+	WHERE id = $14`
+
+// pollArgs are the arguments of updatePoll for s, stored at url with the
+// given pending redirect, then extra.
+func pollArgs(s *feed.Source, url, pendingURL string, pendingCount int, extra ...any) []any {
+	return append([]any{url, s.Enabled, s.ETag, s.LastModified, micros.Of(s.LastAttempt), micros.Of(s.LastSuccess),
+		s.LastStatus, s.ConsecutiveErrors, s.LastError, micros.Of(s.NextFetch), pendingURL, pendingCount,
+		int64(s.Hint / time.Second), s.ID}, extra...)
+}
+
+// writePollState writes, in tx, the poll state of s, polled at polledURL,
+// for RecordPoll, having locked the source's row: poll.ErrRemoved when
+// there is no such source, feed.ErrConflict when its URL is no longer
+// polledURL. When s keeps its URL, the row is locked, checked and written
+// by one statement; otherwise the redirect's URL is checked first.
+func writePollState(ctx context.Context, tx pgx.Tx, polledURL string, s feed.Source) error {
+	if s.URL == polledURL {
+		tag, err := tx.Exec(ctx, updatePoll+` AND url = $15`, pollArgs(&s, s.URL, s.PendingURL, s.PendingCount, polledURL)...)
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+	}
+	var current string
+	// Locked: a person changing the source meanwhile waits for the poll.
+	err := tx.QueryRow(ctx, `SELECT url FROM sources WHERE id = $1 FOR UPDATE`, s.ID).Scan(&current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return poll.ErrRemoved
+	}
+	if err != nil {
+		return err
+	}
+	if err := poll.CheckURL(current, polledURL); err != nil {
+		return err
+	}
+	var taken bool
+	if s.URL != polledURL {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1 AND id != $2)`, s.URL, s.ID).Scan(&taken); err != nil {
+			return err
+		}
+	}
+	url, pendingURL, pendingCount := poll.Redirect(&s, polledURL, taken)
+	_, err = tx.Exec(ctx, updatePoll, pollArgs(&s, url, pendingURL, pendingCount)...)
+	return err
+}
+
 // keepFirstDate gives a, when the feed did not date it (or dated it in the
-// future) and it is stored already, the published time it was stored with.
-func keepFirstDate(ctx context.Context, tx pgx.Tx, a *feed.Article) error {
+// future) and it is stored already, the published time it was stored with:
+// as w read it ahead (the row is locked, and unwritten so far), else read
+// now.
+func keepFirstDate(ctx context.Context, tx pgx.Tx, w *articleWriter, a *feed.Article) error {
 	if !poll.Undated(a) {
 		return nil // the feed's own date
+	}
+	if r := w.ahead[a.ID]; r != nil {
+		poll.KeepDate(a, micros.Time(r.published))
+		return nil
 	}
 	var published int64
 	err := tx.QueryRow(ctx, `SELECT published FROM articles WHERE id = $1`, a.ID).Scan(&published)

@@ -18,6 +18,7 @@ func (c *contract) testSources(t *testing.T) {
 	t.Run("EnableAndDue", c.testSourceEnableAndDue)
 	t.Run("RecordPoll", c.testRecordPoll)
 	t.Run("RecordPollRaces", c.testRecordPollRaces)
+	t.Run("RecordPollNothingStored", c.testRecordPollNothingStored)
 	t.Run("PollStateKept", c.testSourcePollStateKept)
 	t.Run("ItemsBySource", c.testSourceItems)
 	t.Run("DeleteKeepsArticles", c.testDeleteSourceKeepsArticles)
