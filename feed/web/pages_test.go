@@ -254,6 +254,34 @@ type tab struct {
 // screenshot, a click.
 const tabTimeout = 30 * time.Second
 
+// newBrowser starts headless Chromium for the test, which it stops when the
+// test ends, and returns the context its tabs open in (see newTab).
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	exe := chromium(t)
+	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
+	t.Cleanup(cancel)
+	// As root in a container Chromium needs --no-sandbox; without the
+	// background-networking flags it reaches for Google's servers.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
+	)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start %s: %v", exe, err)
+	}
+	return browserCtx
+}
+
 func newTab(t *testing.T, parent context.Context) *tab {
 	tb := &tab{seen: make(chan struct{}, 100)}
 	ctx, cancelTimeout := context.WithTimeout(parent, tabTimeout)
@@ -313,31 +341,11 @@ func (tb *tab) errs() []string {
 // and autodiscovery links that lead to feeds. Screenshots of each first
 // screen are left in the test's temporary folder (see the log with -v).
 func TestPagesInBrowser(t *testing.T) {
-	exe := chromium(t)
+	browserCtx := newBrowser(t)
 	f := newFixture(t)
 	article := newsroom(t, f)
 	correction := correctWater(t, f)
 
-	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
-	defer cancel()
-	// As root in a container Chromium needs --no-sandbox; without the
-	// background-networking flags it reaches for Google's servers.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
 	shots := t.TempDir()
 	t.Logf("screenshots in %s", shots)
 
@@ -467,7 +475,7 @@ func TestPagesInBrowser(t *testing.T) {
 	// Every feed a page offers answers with a feed.
 	client := &http.Client{Timeout: 30 * time.Second}
 	for href, typ := range feeds {
-		req, err := http.NewRequestWithContext(ctx, "GET", href, nil)
+		req, err := http.NewRequestWithContext(browserCtx, "GET", href, nil)
 		if err != nil {
 			t.Errorf("%s: %v", href, err)
 			continue
