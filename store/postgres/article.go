@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"herald/feed"
 	"herald/store/internal/micros"
@@ -187,6 +188,7 @@ func (db *DB) UpsertArticles(ctx context.Context, arts []feed.Article) ([]feed.C
 		if err := w.readAhead(ctx, work); err != nil {
 			return err
 		}
+		w.deferNew(work)
 		changed := false
 		for i := range work {
 			c, err := w.upsert(ctx, &work[i])
@@ -281,11 +283,17 @@ type articleWriter struct {
 	tagDelta map[int64]int64
 	// documents are the search index's vectors of the articles this write
 	// created, by provisional seq, written when they get their places.
-	documents map[int64]string
+	documents map[int64]pgtype.TSVector
 	// ahead holds the rows read ahead and docs the search documents made
 	// ahead (see batch.go).
 	ahead map[string]*storedRow
 	docs  *docsAhead
+	// deferred marks the IDs of the new articles that write keeps in
+	// pending, for finish to insert; pendingAt indexes pending by the
+	// provisional seqs that write gave them (see batch.go).
+	deferred  map[string]bool
+	pending   []pendingArticle
+	pendingAt map[int64]int
 	// guids are the GUIDs that articles this write lifts out of their
 	// embargo keep, by ID (see embargo).
 	guids map[string]string
@@ -297,7 +305,7 @@ type articleWriter struct {
 func (db *DB) newWriter(tx pgx.Tx) *articleWriter {
 	return &articleWriter{db: db, tx: tx, tags: map[string]tagRef{}, now: db.now(),
 		fresh: map[int64]bool{}, logged: map[int64]bool{}, tagDelta: map[int64]int64{},
-		documents: map[int64]string{}}
+		documents: map[int64]pgtype.TSVector{}}
 }
 
 // lockArticles locks the stored articles among arts, in the order of their
@@ -361,6 +369,11 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		if g := w.guids[a.ID]; g != "" {
 			guid = g // the one it had while embargoed
 		}
+		if w.deferred[a.ID] && !onlyCreate {
+			a.GUID, a.Slug, a.Updated = guid, slug, upd
+			seq = w.keep(a, authors, prov, hash)
+			break
+		}
 		err = w.tx.QueryRow(ctx, `INSERT INTO articles (seq, id, guid, slug, title, summary, content, authors,
 				published, updated, created, url, language, origin, provenance, content_hash, changed)
 			VALUES (-nextval('article_provisional'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $10)
@@ -394,8 +407,11 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		}
 		// The article is back under the GUID it had (an id deleted and
 		// created again the same day): its tombstone would contradict it.
-		if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = $1`, a.GUID); err != nil {
-			return "", err
+		// (A kept one's is deleted when it is inserted.)
+		if w.pendingArticle(seq) == nil {
+			if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = $1`, a.GUID); err != nil {
+				return "", err
+			}
 		}
 	} else {
 		delete(w.fresh, seq) // stored earlier in this write: its tags are there now
@@ -520,6 +536,18 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 		w.tagDelta[id]++
 	}
 	slices.Sort(ids)
+	if p := w.pendingArticle(seq); p != nil {
+		for _, id := range ids {
+			t := tags[id]
+			p.tagIDs = append(p.tagIDs, id)
+			if t.Rule == "" {
+				p.rules, p.matched = append(p.rules, nil), append(p.matched, nil)
+				continue
+			}
+			p.rules, p.matched = append(p.rules, &t.Rule), append(p.matched, nonNil(t.Matched))
+		}
+		return nil
+	}
 	for _, id := range ids {
 		t := tags[id]
 		if t.Rule == "" {

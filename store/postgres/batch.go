@@ -12,12 +12,15 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"herald/feed"
+	"herald/store/internal/micros"
 )
 
 // SearchDocument returns the text of the tsvector that the search index
@@ -75,7 +78,7 @@ func (w *articleWriter) readAhead(ctx context.Context, arts []feed.Article) erro
 type docsAhead struct {
 	index map[string]int // article ID -> its place in src
 	src   []feed.Article // title, summary and content only
-	docs  []string
+	docs  []pgtype.TSVector
 	ready []chan struct{} // closed when docs[i] is made
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -101,16 +104,17 @@ func (w *articleWriter) startDocuments(arts []feed.Article) {
 	if len(d.src) == 0 {
 		return
 	}
-	d.docs = make([]string, len(d.src))
+	d.docs = make([]pgtype.TSVector, len(d.src))
 	w.docs = d
 	d.wg.Go(func() {
+		stems := stemCache{}
 		for i := range d.src {
 			select {
 			case <-d.stop:
 				return
 			default:
 			}
-			d.docs[i] = document(d.src[i].Title, d.src[i].Summary, d.src[i].Content)
+			d.docs[i] = vector(d.src[i].Title, d.src[i].Summary, d.src[i].Content, stems)
 			close(d.ready[i])
 		}
 	})
@@ -127,7 +131,7 @@ func (w *articleWriter) stopDocuments() {
 
 // document returns the search document of a: the one made ahead for it,
 // when its text is still what it was, else one made now.
-func (w *articleWriter) document(a *feed.Article) string {
+func (w *articleWriter) document(a *feed.Article) pgtype.TSVector {
 	if d := w.docs; d != nil {
 		if i, ok := d.index[a.ID]; ok {
 			<-d.ready[i]
@@ -136,7 +140,7 @@ func (w *articleWriter) document(a *feed.Article) string {
 			}
 		}
 	}
-	return document(a.Title, a.Summary, a.Content)
+	return vector(a.Title, a.Summary, a.Content, nil)
 }
 
 // stored returns, for write to scan, the row of the article id (seq, guid,
@@ -175,5 +179,139 @@ func (a aheadRow) Scan(dest ...any) error {
 			return fmt.Errorf("read ahead: cannot scan column %d into %T", i, d)
 		}
 	}
+	return nil
+}
+
+// # New articles of a batch, inserted at their places
+//
+// A new article is otherwise inserted by write under a provisional seq and
+// moved to its place by finish (see change.go): two writes of its row and
+// of its tags' rows, and a round trip each for the article, its tags and
+// its tombstone. In a batch, deferNew marks the articles that readAhead
+// found new (and that occur once in it); write keeps their rows in memory,
+// under provisional seqs of its own that the database never sees, and
+// finish copies them in, at their places, once it holds changeLogLock:
+// one COPY for the articles and one for their tags.
+//
+// Another writer may create one of them in between. Then the COPY breaks
+// the unique index on id (or waits for that writer and then breaks it), the
+// transaction fails with errRaced, and tx runs it again: readAhead then
+// finds the article, and this write updates it.
+
+// errRaced says that an article a batch was to create was created by
+// another writer first; tx runs the batch again.
+var errRaced = errors.New("an article of the batch was created by another writer meanwhile")
+
+// A pendingArticle is a new article's row, kept for finish to insert.
+type pendingArticle struct {
+	seq                         int64 // provisional, this writer's own
+	id, guid, slug              string
+	title, summary, content     string
+	authors                     []string
+	published, updated, created int64
+	url, language, origin       string
+	provenance                  *string
+	hash                        []byte
+	// Its tags' rows (see insertTags).
+	tagIDs  []int64
+	rules   []*string
+	matched [][]string
+}
+
+// firstLocalSeq is where this writer's own provisional seqs start, far
+// below those of the article_provisional sequence, which the database
+// holds.
+const firstLocalSeq = -1 << 62
+
+// deferNew marks the articles of arts that readAhead found new and that
+// arts holds once, for write to keep in memory (see above).
+func (w *articleWriter) deferNew(arts []feed.Article) {
+	if w.ahead == nil {
+		return
+	}
+	seen := make(map[string]int, len(arts))
+	for i := range arts {
+		seen[arts[i].ID]++
+	}
+	w.deferred = map[string]bool{}
+	for id, r := range w.ahead {
+		if r == nil && seen[id] == 1 {
+			w.deferred[id] = true
+		}
+	}
+}
+
+// keep keeps a's row for finish to insert, and returns its provisional seq.
+func (w *articleWriter) keep(a *feed.Article, authors []string, prov *string, hash []byte) int64 {
+	delete(w.deferred, a.ID)
+	if w.pendingAt == nil {
+		w.pendingAt = map[int64]int{}
+	}
+	seq := firstLocalSeq - int64(len(w.pending))
+	w.pendingAt[seq] = len(w.pending)
+	w.pending = append(w.pending, pendingArticle{
+		seq: seq, id: a.ID, guid: a.GUID, slug: a.Slug, title: a.Title, summary: a.Summary, content: a.Content,
+		authors: authors, published: micros.Of(a.Published), updated: micros.Of(a.Updated), created: micros.Of(w.now),
+		url: a.URL, language: a.Language, origin: string(a.Origin), provenance: prov, hash: hash,
+	})
+	return seq
+}
+
+// pendingArticle returns the kept row of the article at seq, or nil when
+// that article is in the database.
+func (w *articleWriter) pendingArticle(seq int64) *pendingArticle {
+	if i, ok := w.pendingAt[seq]; ok {
+		return &w.pending[i]
+	}
+	return nil
+}
+
+// insertPending copies the kept articles in, at the places that finish
+// gave them, with the revs of their change log entries, and their tags
+// after them; and deletes the tombstones their GUIDs had. The caller holds
+// changeLogLock.
+func (w *articleWriter) insertPending(ctx context.Context, place, revs map[int64]int64) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	at := micros.Of(w.now)
+	rows := make([][]any, len(w.pending))
+	var tagRows [][]any
+	guids := make([]string, len(w.pending))
+	for i := range w.pending {
+		p := &w.pending[i]
+		seq := place[p.seq]
+		rows[i] = []any{seq, p.id, p.guid, p.slug, p.title, p.summary, p.content, p.authors,
+			p.published, p.updated, p.created, p.url, p.language, p.origin, p.provenance, p.hash,
+			revs[seq], at}
+		for j, id := range p.tagIDs {
+			tagRows = append(tagRows, []any{id, seq, p.published, p.rules[j], p.matched[j]})
+		}
+		guids[i] = p.guid
+	}
+	_, err := w.tx.CopyFrom(ctx, pgx.Identifier{"articles"},
+		[]string{"seq", "id", "guid", "slug", "title", "summary", "content", "authors",
+			"published", "updated", "created", "url", "language", "origin", "provenance", "content_hash",
+			"rev", "changed"},
+		pgx.CopyFromRows(rows))
+	if isUnique(err) {
+		return fmt.Errorf("%w: %w", errRaced, err)
+	}
+	if err != nil {
+		return fmt.Errorf("insert new articles: %w", err)
+	}
+	if len(tagRows) > 0 {
+		_, err = w.tx.CopyFrom(ctx, pgx.Identifier{"article_tags"},
+			[]string{"tag_id", "article_seq", "published", "rule", "matched"}, pgx.CopyFromRows(tagRows))
+		if err != nil {
+			return fmt.Errorf("insert new articles' tags: %w", err)
+		}
+	}
+	// Each is back under the GUID it may have had (an id deleted and
+	// created again the same day): its tombstone would contradict it.
+	if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = ANY($1)`, guids); err != nil {
+		return err
+	}
+	w.pending, w.pendingAt = nil, nil
 	return nil
 }

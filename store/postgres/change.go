@@ -119,10 +119,17 @@ func (w *articleWriter) finish(ctx context.Context, bumpVersion bool) error {
 		if err != nil {
 			return err
 		}
+		log, err := w.planLog(ctx, place)
+		if err != nil {
+			return err
+		}
+		if err := w.insertPending(ctx, place, log.revs); err != nil {
+			return err
+		}
 		if err := w.indexCreated(ctx, place); err != nil {
 			return err
 		}
-		if err := w.writeLog(ctx, place); err != nil {
+		if err := w.writeLog(ctx, log); err != nil {
 			return err
 		}
 	}
@@ -172,59 +179,87 @@ func (w *articleWriter) placeCreated(ctx context.Context) (map[int64]int64, erro
 	if err := w.tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles WHERE seq > 0`).Scan(&last); err != nil {
 		return nil, err
 	}
-	seqs := make([]int64, len(w.created))
+	// Those that write kept in memory (see batch.go) are inserted at
+	// their places; the others move there.
+	var provisional, seqs []int64
 	for i, p := range w.created {
-		seqs[i] = last + int64(i) + 1
-		place[p] = seqs[i]
+		seq := last + int64(i) + 1
+		place[p] = seq
+		if w.pendingArticle(p) == nil {
+			provisional, seqs = append(provisional, p), append(seqs, seq)
+		}
+	}
+	if len(seqs) == 0 {
+		return place, nil
 	}
 	_, err := w.tx.Exec(ctx, `UPDATE articles SET seq = u.seq FROM unnest($1::bigint[], $2::bigint[]) AS u(provisional, seq)
-		WHERE articles.seq = u.provisional`, w.created, seqs)
+		WHERE articles.seq = u.provisional`, provisional, seqs)
 	if err != nil {
 		return nil, fmt.Errorf("number new articles: %w", err)
 	}
 	return place, nil
 }
 
-// writeLog writes the write's change log entries with ids taken now, and
-// gives each article logged the id of its last entry as its rev. The caller
-// holds changeLogLock.
-func (w *articleWriter) writeLog(ctx context.Context, place map[int64]int64) error {
+// A logPlan is the write's change log entries with the ids taken for
+// them, and each article's rev: the id of its last entry, by seq.
+type logPlan struct {
+	ids               []int64
+	articleIDs, guids []string
+	kinds             []string
+	versions          []*int64
+	hashes            [][]byte
+	revs              map[int64]int64
+	revSeqs           []int64 // the seqs of revs, of articles in the database, in order
+}
+
+// planLog takes ids for the write's change log entries and works out the
+// revs they give the articles, at the places that finish gave the new
+// ones. The caller holds changeLogLock.
+func (w *articleWriter) planLog(ctx context.Context, place map[int64]int64) (*logPlan, error) {
 	n := len(w.entries)
+	l := &logPlan{revs: map[int64]int64{}}
 	if n == 0 {
-		return nil
+		return l, nil
 	}
 	last, err := nextID(ctx, w.tx, "changes", int64(n))
 	if err != nil {
-		return fmt.Errorf("change log ids: %w", err)
+		return nil, fmt.Errorf("change log ids: %w", err)
 	}
-	var (
-		ids               = make([]int64, n)
-		articleIDs, guids = make([]string, n), make([]string, n)
-		kinds             = make([]string, n)
-		versions          = make([]*int64, n)
-		hashes            = make([][]byte, n)
-		revs              = map[int64]int64{} // seq -> id of its last entry
-		revSeqs, revIDs   []int64
-	)
+	l.ids = make([]int64, n)
+	l.articleIDs, l.guids = make([]string, n), make([]string, n)
+	l.kinds = make([]string, n)
+	l.versions = make([]*int64, n)
+	l.hashes = make([][]byte, n)
 	for i, e := range w.entries {
-		ids[i] = last - int64(n) + int64(i) + 1
-		articleIDs[i], guids[i], kinds[i], hashes[i] = e.articleID, e.guid, string(e.change), e.hash
+		l.ids[i] = last - int64(n) + int64(i) + 1
+		l.articleIDs[i], l.guids[i], l.kinds[i], l.hashes[i] = e.articleID, e.guid, string(e.change), e.hash
 		if e.change != feed.Deleted {
-			versions[i] = &e.version
+			l.versions[i] = &e.version
 		}
 		if e.seq != 0 {
 			seq := e.seq
 			if p, ok := place[seq]; ok {
 				seq = p
 			}
-			if _, ok := revs[seq]; !ok {
-				revSeqs = append(revSeqs, seq)
+			if _, ok := l.revs[seq]; !ok && w.pendingArticle(e.seq) == nil {
+				l.revSeqs = append(l.revSeqs, seq)
 			}
-			revs[seq] = ids[i]
+			l.revs[seq] = l.ids[i]
 		}
 	}
-	for _, seq := range revSeqs {
-		revIDs = append(revIDs, revs[seq])
+	return l, nil
+}
+
+// writeLog writes the change log entries of l, and gives each article
+// logged that is in the database its rev (those that write kept in memory
+// were inserted with theirs). The caller holds changeLogLock.
+func (w *articleWriter) writeLog(ctx context.Context, l *logPlan) error {
+	if len(l.ids) == 0 {
+		return nil
+	}
+	revIDs := make([]int64, len(l.revSeqs))
+	for i, seq := range l.revSeqs {
+		revIDs[i] = l.revs[seq]
 	}
 	at := micros.Of(w.now)
 	b := &pgx.Batch{}
@@ -232,10 +267,10 @@ func (w *articleWriter) writeLog(ctx context.Context, place map[int64]int64) err
 		SELECT u.id, u.article_id, u.guid, u.change, $7, u.version, u.content_hash
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
 			AS u(id, article_id, guid, change, version, content_hash)`,
-		ids, articleIDs, guids, kinds, versions, hashes, at)
-	if len(revSeqs) > 0 {
+		l.ids, l.articleIDs, l.guids, l.kinds, l.versions, l.hashes, at)
+	if len(l.revSeqs) > 0 {
 		b.Queue(`UPDATE articles SET rev = u.rev, changed = $3 FROM unnest($1::bigint[], $2::bigint[]) AS u(seq, rev)
-			WHERE articles.seq = u.seq`, revSeqs, revIDs, at)
+			WHERE articles.seq = u.seq`, l.revSeqs, revIDs, at)
 	}
 	if err := w.tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("change log: %w", err)

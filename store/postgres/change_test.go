@@ -363,3 +363,79 @@ func TestArticleNumbersAreSQLites(t *testing.T) {
 		t.Errorf("article numbers: got %q, want %q", got, want)
 	}
 }
+
+// TestBatchCreatesRacedArticle has a batch that found an article new
+// (readAhead, before another writer committed it) and kept it to insert
+// at the end: its insert then breaks the unique id, and the batch runs
+// again, this time as an update of what the other writer stored.
+func TestBatchCreatesRacedArticle(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, url, clk := openTest(t)
+	other := openURL(t, url, postgres.Options{Now: clk.Now})
+
+	held, err := db.BeginHeldWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback(ctx)
+	first := storetest.Article("raced", "Raced, first writer")
+	if _, err := held.Upsert(ctx, &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := held.Finish(ctx); err != nil { // holds the change log's lock
+		t.Fatal(err)
+	}
+
+	type result struct {
+		changes []feed.Change
+		err     error
+	}
+	done := make(chan result, 1)
+	batch := []feed.Article{storetest.Article("raced", "Raced, batch"), storetest.Article("fresh", "Fresh")}
+	go func() {
+		changes, err := other.UpsertArticles(ctx, batch)
+		done <- result{changes, err}
+	}()
+	// Once the batch waits on a lock, it has read the stored rows (and not
+	// found "raced") and kept both articles for the end.
+	for {
+		var waiting int
+		err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the batch did not wait for the held writer: %v, %v", r.changes, r.err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := held.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("batch after the race: %v", r.err)
+	}
+	if want := []feed.Change{feed.Updated, feed.Created}; !slices.Equal(r.changes, want) {
+		t.Errorf("changes: got %v, want %v", r.changes, want)
+	}
+	for id, title := range map[string]string{"raced": "Raced, batch", "fresh": "Fresh"} {
+		a, err := db.Article(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != title {
+			t.Errorf("%s: title %q, want %q", id, a.Title, title)
+		}
+	}
+	log, _ := (&poller{db: db}).poll(t)
+	if want := []string{"created raced", "updated raced", "created fresh"}; !slices.Equal(log, want) {
+		t.Errorf("change log: got %q, want %q", log, want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"herald/store/internal/dump"
 	"herald/store/internal/micros"
@@ -428,13 +429,14 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	// Making a document takes most of an import's time: the batch's are
 	// made on every CPU.
-	seqs, docs := make([]int64, len(im.articles)), make([]string, len(im.articles))
+	seqs, docs := make([]int64, len(im.articles)), make([]pgtype.TSVector, len(im.articles))
 	var wg sync.WaitGroup
 	for w, n := 0, runtime.GOMAXPROCS(0); w < n; w++ {
 		wg.Go(func() {
+			stems := stemCache{}
 			for i := w; i < len(im.articles); i += n {
 				a := im.articles[i]
-				seqs[i], docs[i] = a.Seq, document(a.Title, a.Summary, a.Content)
+				seqs[i], docs[i] = a.Seq, vector(a.Title, a.Summary, a.Content, stems)
 			}
 		})
 	}
@@ -442,7 +444,7 @@ func (im *importer) flush(ctx context.Context) error {
 	clear(im.articles)
 	im.articles = im.articles[:0]
 	_, err = im.tx.Exec(ctx, `INSERT INTO article_search (seq, document)
-		SELECT u.seq, u.document::tsvector FROM unnest($1::bigint[], $2::text[]) AS u(seq, document)`, seqs, docs)
+		SELECT u.seq, u.document FROM unnest($1::bigint[], $2::tsvector[]) AS u(seq, document)`, seqs, docs)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}

@@ -352,7 +352,7 @@ func isUnique(err error) bool { return sqlState(err) == codeUniqueViolation }
 
 func retryable(err error) bool {
 	c := sqlState(err)
-	return c == codeDeadlockDetected || c == codeSerializationFailure
+	return c == codeDeadlockDetected || c == codeSerializationFailure || errors.Is(err, errRaced)
 }
 
 // notFound maps pgx.ErrNoRows to feed.ErrNotFound with context.

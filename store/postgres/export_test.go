@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"herald/feed"
@@ -70,3 +71,8 @@ func SetRankWindow(tb testing.TB, n int) {
 
 // Document is the search index's vector of an article's fields, as text.
 func Document(title, summary, content string) string { return document(title, summary, content) }
+
+// Vector is vector, for tests.
+func Vector(title, summary, content string) pgtype.TSVector {
+	return vector(title, summary, content, nil)
+}

@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"golang.org/x/text/unicode/norm"
 
 	"herald/store/internal/searchtext"
@@ -43,22 +44,27 @@ const (
 // follows. A token can be empty (a lone diacritic, which folding removes);
 // it still takes a position.
 func tokens(text string, fn func(tok string)) {
-	var b strings.Builder
+	tokenBytes(text, func(tok []byte) { fn(string(tok)) })
+}
+
+// tokenBytes is tokens with each token in a buffer that fn must not keep.
+func tokenBytes(text string, fn func(tok []byte)) {
+	b := make([]byte, 0, 64)
 	in := false
 	for _, r := range text {
 		switch {
 		case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
-			b.WriteByte(byte(r))
+			b = append(b, byte(r))
 		case 'A' <= r && r <= 'Z':
-			b.WriteByte(byte(r) + 'a' - 'A')
+			b = append(b, byte(r)+'a'-'A')
 		case r >= utf8.RuneSelf && isWordRune(r):
 			if f := foldRune(r); f >= 0 {
-				b.WriteRune(f)
+				b = utf8.AppendRune(b, f)
 			}
 		default:
 			if in {
-				fn(b.String())
-				b.Reset()
+				fn(b)
+				b = b[:0]
 				in = false
 			}
 			continue
@@ -66,7 +72,7 @@ func tokens(text string, fn func(tok string)) {
 		in = true
 	}
 	if in {
-		fn(b.String())
+		fn(b)
 	}
 }
 
@@ -159,64 +165,115 @@ func lexeme(tok string) string {
 	return porter(tok)
 }
 
+// A stemCache holds the lexemes of the tokens seen, by token: a newsroom's
+// articles share most of their words, and stemming one costs more than
+// looking it up. One goroutine uses a cache at a time.
+type stemCache map[string]string
+
+// maxStems is the size at which a stemCache starts again.
+const maxStems = 100_000
+
+// lexeme returns lexeme(tok), from the cache or stemmed now.
+func (c stemCache) lexeme(tok []byte) string {
+	if lex, ok := c[string(tok)]; ok {
+		return lex
+	}
+	if len(c) >= maxStems {
+		clear(c)
+	}
+	t := string(tok)
+	lex := lexeme(t)
+	c[t] = lex
+	return lex
+}
+
 // A docBuilder builds the tsvector of an article: the lexemes of its
 // fields, each with its positions and the field's weight.
 type docBuilder struct {
-	pos   int               // of the last token
-	at    map[string][]byte // lexeme -> its positions, as tsvector text
-	n     map[string]int    // lexeme -> how many positions it has
-	bytes int               // of all the lexemes
+	pos   int                                  // of the last token
+	at    map[string][]pgtype.TSVectorPosition // lexeme -> its positions
+	bytes int                                  // of all the lexemes
+	stems stemCache
 }
 
 // add adds a field's text, as searchtext prepares it, with its weight. A
 // position is left out between fields, so that no phrase spans two.
 func (d *docBuilder) add(text string, weight byte) {
 	if d.at == nil {
-		d.at, d.n = map[string][]byte{}, map[string]int{}
+		d.at = map[string][]pgtype.TSVectorPosition{}
 	}
 	if d.pos > 0 {
 		d.pos++
 	}
-	tokens(text, func(tok string) {
+	if d.stems == nil {
+		d.stems = stemCache{}
+	}
+	tokenBytes(text, func(tok []byte) {
 		d.pos++
-		lex := lexeme(tok)
+		lex := d.stems.lexeme(tok)
 		if lex == "" {
 			return
 		}
-		b, ok := d.at[lex]
+		ps, ok := d.at[lex]
 		if !ok {
 			if d.bytes+len(lex) >= maxLexemes {
 				return
 			}
 			d.bytes += len(lex)
 		}
-		if d.n[lex] == maxPositions {
+		if len(ps) == maxPositions {
 			return
 		}
-		if ok {
-			b = append(b, ',')
+		// Past maxPosition every word takes that one, which a lexeme
+		// holds once, with the weight it had first (the fields come in
+		// order of weight, so the highest, as PostgreSQL keeps of two).
+		pos := uint16(min(d.pos, maxPosition))
+		if len(ps) > 0 && ps[len(ps)-1].Position == pos {
+			return
 		}
-		b = strconv.AppendInt(b, int64(min(d.pos, maxPosition)), 10)
-		d.at[lex] = append(b, weight)
-		d.n[lex]++
+		d.at[lex] = append(ps, pgtype.TSVectorPosition{Position: pos, Weight: pgtype.TSVectorWeight(weight)})
 	})
 }
 
-// String returns the vector in tsvector's input syntax, lexemes in order.
-func (d *docBuilder) String() string {
+// lexemes returns the vector's lexemes in order.
+func (d *docBuilder) lexemes() []string {
 	lexes := make([]string, 0, len(d.at))
 	for lex := range d.at {
 		lexes = append(lexes, lex)
 	}
 	slices.Sort(lexes)
+	return lexes
+}
+
+// Vector returns the vector as pgx sends it: in tsvector's binary form,
+// which the server takes as it is, where the text form would cost it a
+// parse (a tenth of a millisecond for an article of 5 KB).
+func (d *docBuilder) Vector() pgtype.TSVector {
+	v := pgtype.TSVector{Valid: true}
+	for _, lex := range d.lexemes() {
+		v.Lexemes = append(v.Lexemes, pgtype.TSVectorLexeme{Word: lex, Positions: d.at[lex]})
+	}
+	return v
+}
+
+// String returns the vector in tsvector's input syntax, lexemes in order.
+func (d *docBuilder) String() string {
 	var b strings.Builder
-	for i, lex := range lexes {
+	var num []byte
+	for i, lex := range d.lexemes() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		writeQuoted(&b, lex)
 		b.WriteByte(':')
-		b.Write(d.at[lex])
+		for j, p := range d.at[lex] {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			num = strconv.AppendUint(num[:0], uint64(p.Position), 10)
+			b.Write(num)
+			b.WriteByte(byte(p.Weight))
+		}
 	}
 	return b.String()
 }
@@ -237,9 +294,21 @@ func writeQuoted(b *strings.Builder, lex string) {
 // input syntax: its title (weight A), summary (B) and body (C), prepared by
 // searchtext as every engine's index takes them.
 func document(title, summary, content string) string {
-	var d docBuilder
+	d := build(title, summary, content, nil)
+	return d.String()
+}
+
+// vector returns the vector of document, for pgx to send in binary; stems
+// (nil for none) is a cache of the goroutine that calls it.
+func vector(title, summary, content string, stems stemCache) pgtype.TSVector {
+	d := build(title, summary, content, stems)
+	return d.Vector()
+}
+
+func build(title, summary, content string, stems stemCache) *docBuilder {
+	d := &docBuilder{stems: stems}
 	d.add(searchtext.Text(title), weightTitle)
 	d.add(searchtext.Text(summary), weightSummary)
 	d.add(searchtext.HTML(content), weightBody)
-	return d.String()
+	return d
 }

@@ -60,6 +60,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"herald/feed"
 )
 
@@ -91,12 +93,12 @@ func (w *articleWriter) indexCreated(ctx context.Context, place map[int64]int64)
 		return nil
 	}
 	seqs := make([]int64, 0, len(w.documents))
-	docs := make([]string, 0, len(w.documents))
+	docs := make([]pgtype.TSVector, 0, len(w.documents))
 	for p, doc := range w.documents {
 		seqs, docs = append(seqs, place[p]), append(docs, doc)
 	}
 	_, err := w.tx.Exec(ctx, `INSERT INTO article_search (seq, document)
-		SELECT u.seq, u.document::tsvector FROM unnest($1::bigint[], $2::text[]) AS u(seq, document)`, seqs, docs)
+		SELECT u.seq, u.document FROM unnest($1::bigint[], $2::tsvector[]) AS u(seq, document)`, seqs, docs)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"herald/feed"
@@ -82,4 +83,35 @@ func TestSearchIndexRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(map[string]string{"a1": postgres.Document(a.Title, a.Summary, a.Content)})
+}
+
+// TestVectorIsDocument checks that the search vector the writer sends in
+// binary is, once the server has it, the one its text form gives: the
+// same lexemes, positions and weights, through quoting, the letters of
+// Japanese, the clamp at the last position and the cap on positions.
+func TestVectorIsDocument(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := openTest(t)
+	tests := []struct{ title, summary, content string }{
+		{"Grid report", "", "<p>grid</p>"},
+		{"Grid", "Grid sanctions", "<p>The grids.</p><p>Grid</p>"},
+		{"政府の方針", "サイバー外交", "<p>重要インフラの防護</p>"},
+		{"It's", "", `<p>a\b 'quoted' "words"</p>`},
+		{"", "", ""},
+		{"Title words", "summary", strings.Repeat("grid ", 20_000)},
+		{"Grid", "grid", strings.Repeat("x y ", 10_000) + "grid grid report grid"},
+	}
+	for _, tt := range tests {
+		var same bool
+		var got string
+		err := db.Pool().QueryRow(ctx, `SELECT $1::text::tsvector = $2::tsvector, $2::tsvector::text`,
+			postgres.Document(tt.title, tt.summary, tt.content), postgres.Vector(tt.title, tt.summary, tt.content)).
+			Scan(&same, &got)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.title, err)
+		}
+		if !same {
+			t.Errorf("%q: the binary vector %.200s differs from the text one", tt.title, got)
+		}
+	}
 }
