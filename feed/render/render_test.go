@@ -892,3 +892,24 @@ func TestIsPermaLink(t *testing.T) {
 		}
 	}
 }
+
+// TestSize checks the size estimate against what each format writes: never
+// under (the buffer would grow, copying what it holds), and not far over.
+func TestSize(t *testing.T) {
+	for _, fm := range formats {
+		empty := testFeed(fm.ext)
+		empty.Items = nil
+		for name, f := range map[string]*Feed{
+			"golden":      testFeed(fm.ext),
+			"50 articles": benchFeed(50, fm.ext),
+			"empty":       empty,
+		} {
+			got := len(render(t, fm.render, f))
+			size := Size(f)
+			t.Logf("%s, %s: Size %d, written %d", fm.name, name, size, got)
+			if size < got || size > got+got/4+8192 {
+				t.Errorf("%s, %s: Size %d for a document of %d bytes", fm.name, name, size, got)
+			}
+		}
+	}
+}

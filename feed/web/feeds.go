@@ -248,6 +248,7 @@ func (fr *frame) render(f format, items []feed.Article, closed bool) (*answer, e
 		}
 	}
 	var buf bytes.Buffer
+	buf.Grow(render.Size(fr.rf))
 	if err := f.write(&buf, fr.rf); err != nil {
 		return nil, fmt.Errorf("render %s: %w", fr.rf.SelfURL, err)
 	}

@@ -81,9 +81,9 @@ func (db *DB) ArchivePage(ctx context.Context, tags []string, origin feed.Origin
 	query := "SELECT " + articleColumns + " FROM " + from + " WHERE " + where +
 		" AND " + seq + " BETWEEN " + a.add(first) + " AND " + a.add(last) + " ORDER BY " + seq + " DESC"
 	var arts []feed.Article
-	err := db.readTx(ctx, func(tx pgx.Tx) error { // one snapshot for the articles and their tags
+	err := db.snapshot(ctx, func(s *snapshot) error { // one snapshot for the articles and their tags
 		var err error
-		arts, err = scanArticles(ctx, tx, query, a, nil)
+		arts, err = scanArticles(ctx, s, query, a, nil)
 		return err
 	})
 	if err != nil {

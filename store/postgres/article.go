@@ -54,14 +54,46 @@ func (db *DB) Articles(ctx context.Context, f feed.ArticleFilter) ([]feed.Articl
 
 // scanArticles runs query, which selects articleColumns and then, when
 // extra is not nil, the columns extra returns for each row where to scan
-// them; then it loads the articles' tags. Both go through q, and the rows
-// are closed before the tags are read: a caller in a transaction passes it,
-// so as not to hold one connection while waiting for another.
+// them; then it loads the articles' tags and corrections. All go through
+// q, and the rows are closed before the tags are read: a caller in a
+// transaction passes it, so as not to hold one connection while waiting
+// for another. In a snapshot, the tags and corrections go in the batch
+// that ends it.
 func scanArticles(ctx context.Context, q queryer, query string, args []any, extra func() []any) ([]feed.Article, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	arts, seqs, err := scanArticleRows(rows, extra)
+	if err != nil || len(arts) == 0 {
+		return arts, err
+	}
+	if s, ok := q.(*snapshot); ok {
+		b := &pgx.Batch{}
+		b.Queue(tagsOfSQL, seqs)
+		b.Queue(correctionsOfSQL, seqs)
+		br := s.end(ctx, b)
+		defer br.Close()
+		if err := scanExtras(br.Query, arts, seqs); err != nil {
+			return nil, err
+		}
+		return arts, br.Close()
+	}
+	queries := []string{tagsOfSQL, correctionsOfSQL}
+	next := func() (pgx.Rows, error) {
+		sql := queries[0]
+		queries = queries[1:]
+		return q.Query(ctx, sql, seqs)
+	}
+	if err := scanExtras(next, arts, seqs); err != nil {
+		return nil, err
+	}
+	return arts, nil
+}
+
+// scanArticleRows reads rows of articleColumns (and extra's) and closes
+// them; it returns the articles, without their tags, and their seqs.
+func scanArticleRows(rows pgx.Rows, extra func() []any) ([]feed.Article, []int64, error) {
 	defer rows.Close()
 	var (
 		arts []feed.Article
@@ -74,6 +106,7 @@ func scanArticles(ctx context.Context, q queryer, query string, args []any, extr
 			published, updated int64
 			origin             string
 			prov               *string
+			err                error
 		)
 		dest := []any{&seq, &a.ID, &a.GUID, &a.Slug, &a.Title, &a.Summary, &a.Content, &a.Authors,
 			&published, &updated, &a.URL, &a.Language, &origin, &prov}
@@ -81,39 +114,53 @@ func scanArticles(ctx context.Context, q queryer, query string, args []any, extr
 			dest = append(dest, extra()...)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		a.Authors = nonNil(a.Authors)
 		a.Published, a.Updated, a.Origin = micros.Time(published), micros.Time(updated), feed.Origin(origin)
 		if a.Provenance, err = decodeProvenance(prov); err != nil {
-			return nil, fmt.Errorf("article %s: %w", a.ID, err)
+			return nil, nil, fmt.Errorf("article %s: %w", a.ID, err)
 		}
 		arts = append(arts, a)
 		seqs = append(seqs, seq)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	rows.Close()
-	if len(arts) == 0 {
-		return arts, nil
-	}
+	return arts, seqs, rows.Err()
+}
+
+// tagsOfSQL and correctionsOfSQL select the tags and the corrections of
+// the articles whose seqs are $1.
+const (
+	tagsOfSQL = `SELECT at.article_seq, t.slug, at.rule, at.matched
+		FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_seq = ANY($1)
+		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`
+	correctionsOfSQL = `SELECT ` + correctionColumns + `, c.article_seq
+		FROM corrections c JOIN articles a ON a.seq = c.article_seq
+		WHERE c.article_seq = ANY($1)
+		ORDER BY c.article_seq, c.id DESC`
+)
+
+// scanExtras gives arts, whose seqs are seqs, their tags and corrections
+// from the rows of tagsOfSQL and then of correctionsOfSQL that next
+// returns in turn.
+func scanExtras(next func() (pgx.Rows, error), arts []feed.Article, seqs []int64) error {
 	index := make(map[int64]int, len(seqs))
 	for i, s := range seqs {
 		index[s] = i
 	}
-	tags, err := q.Query(ctx, `SELECT at.article_seq, t.slug, at.rule, at.matched
-		FROM article_tags at JOIN tags t ON t.id = at.tag_id
-		WHERE at.article_seq = ANY($1)
-		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`, seqs)
+	tags, err := next()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	err = scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] })
+	if err := scanTags(tags, func(seq int64) *feed.Article { return &arts[index[seq]] }); err != nil {
+		return err
+	}
+	corrections, err := next()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return arts, loadCorrections(ctx, q, arts, seqs, index)
+	return scanCorrections(corrections, arts, index)
 }
 
 // scanTags reads rows of (article seq, slug, rule, matched) and appends each

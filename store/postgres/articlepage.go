@@ -36,19 +36,32 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 		return nil, fmt.Errorf("articles: %w", err)
 	}
 	var page *feed.ArticlePage
-	err = db.readTx(ctx, func(tx pgx.Tx) error { // one snapshot for the keys and the articles
-		keys, err := l.keys(ctx, tx)
+	// One snapshot for the keys and the articles: two round trips, the
+	// keys with BEGIN, then the articles, tags and corrections with COMMIT.
+	err = db.snapshot(ctx, func(s *snapshot) error {
+		keys, err := l.keys(ctx, s)
 		if err != nil {
 			return err
 		}
 		page, err = l.Page(keys, func(seqs []int64) ([]feed.Article, []int64, error) {
-			var got []int64
-			arts, err := scanArticles(ctx, tx, "SELECT "+articleColumns+", a.seq FROM articles a WHERE a.seq = ANY($1)",
-				[]any{seqs}, func() []any {
-					got = append(got, 0)
-					return []any{&got[len(got)-1]}
-				})
-			return arts, got, err
+			b := &pgx.Batch{}
+			b.Queue("SELECT "+articleColumns+" FROM articles a WHERE a.seq = ANY($1)", seqs)
+			b.Queue(tagsOfSQL, seqs)
+			b.Queue(correctionsOfSQL, seqs)
+			br := s.end(ctx, b)
+			defer br.Close()
+			rows, err := br.Query()
+			if err != nil {
+				return nil, nil, err
+			}
+			arts, got, err := scanArticleRows(rows, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := scanExtras(br.Query, arts, got); err != nil {
+				return nil, nil, err
+			}
+			return arts, got, br.Close()
 		})
 		return err
 	})

@@ -105,16 +105,10 @@ func (db *DB) CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDif
 	return &d, nil
 }
 
-// loadCorrections fills in the Corrections of arts, whose seqs are seqs,
-// the latest first.
-func loadCorrections(ctx context.Context, q queryer, arts []feed.Article, seqs []int64, index map[int64]int) error {
-	rows, err := q.Query(ctx, `SELECT `+correctionColumns+`, c.article_seq
-		FROM corrections c JOIN articles a ON a.seq = c.article_seq
-		WHERE c.article_seq = ANY($1)
-		ORDER BY c.article_seq, c.id DESC`, seqs)
-	if err != nil {
-		return err
-	}
+// scanCorrections reads rows of correctionColumns and the article's seq,
+// latest first, into the Corrections of arts, whose indexes index gives by
+// seq. It closes rows.
+func scanCorrections(rows pgx.Rows, arts []feed.Article, index map[int64]int) error {
 	defer rows.Close()
 	for rows.Next() {
 		var seq int64
