@@ -122,30 +122,54 @@ func collectStrings(rows pgx.Rows, err error) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// credit records that source sourceID carried a as the article with ID
-// target, and gives target the claims of a's keys that no stored article
-// holds. It reports whether the credit is new. Both are one statement, one
-// round trip: neither part reads what the other writes.
-func credit(ctx context.Context, tx pgx.Tx, sourceID int64, target string, a *feed.Article, now int64) (bool, error) {
-	keys := poll.Keys(a)
-	if keys == nil {
-		keys = []string{}
+// credit records that source sourceID carried each article of arts as
+// the article whose ID targets holds at its index, and gives that article
+// the claims of the item's keys that no stored article holds. It reports
+// whether any credit is new. It is one statement, whatever the number of
+// items: one round trip and one plan for a poll. As if the items were
+// credited in turn, a key goes to the first item that claims it, and of
+// two items crediting one article the last gives its GUID and link.
+func credit(ctx context.Context, tx pgx.Tx, sourceID int64, targets []string, arts []feed.Article, now int64) (bool, error) {
+	if len(arts) == 0 {
+		return false, nil
 	}
-	var inserted bool
-	err := tx.QueryRow(ctx, `WITH claimed AS (
-			UPDATE article_keys k SET article_id = $1
-			WHERE k.key = ANY($6) AND k.article_id != $1
+	guids, links := make([]string, len(arts)), make([]string, len(arts))
+	var (
+		keyItems []int64 // the item (from 1) of each key
+		keys     []string
+	)
+	for i := range arts {
+		a := &arts[i]
+		guids[i], links[i] = a.Provenance.OriginalID, a.Provenance.Link
+		for _, k := range poll.Keys(a) {
+			keyItems, keys = append(keyItems, int64(i+1)), append(keys, k)
+		}
+	}
+	var credited bool
+	err := tx.QueryRow(ctx, `WITH items AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(target, guid, link, n)
+		), keyed AS (
+			SELECT DISTINCT ON (k.key) k.key, i.target
+			FROM unnest($4::bigint[], $5::text[]) AS k(item, key) JOIN items i ON i.n = k.item
+			ORDER BY k.key, i.n
+		), claimed AS (
+			UPDATE article_keys k SET article_id = c.target FROM keyed c
+			WHERE k.key = c.key AND k.article_id != c.target
 				AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = k.article_id)
+		), credits AS (
+			SELECT DISTINCT ON (i.target) i.target, i.guid, i.link FROM items i ORDER BY i.target, i.n DESC
+		), inserted AS (
+			INSERT INTO article_sources (article_seq, source_id, guid, link, first_seen)
+			SELECT a.seq, $6, c.guid, c.link, $7 FROM credits c JOIN articles a ON a.id = c.target
+			ON CONFLICT (article_seq, source_id) DO UPDATE SET guid = excluded.guid, link = excluded.link
+			RETURNING xmax = 0 AS new
 		)
-		INSERT INTO article_sources (article_seq, source_id, guid, link, first_seen)
-		SELECT seq, $2, $3, $4, $5 FROM articles WHERE id = $1
-		ON CONFLICT (article_seq, source_id) DO UPDATE SET guid = excluded.guid, link = excluded.link
-		RETURNING xmax = 0`,
-		target, sourceID, a.Provenance.OriginalID, a.Provenance.Link, now, keys).Scan(&inserted)
+		SELECT COALESCE(bool_or(new), false) FROM inserted`,
+		targets, guids, links, keyItems, keys, sourceID, now).Scan(&credited)
 	if err != nil {
-		return false, fmt.Errorf("credit %s: %w", target, err)
+		return false, fmt.Errorf("credit: %w", err)
 	}
-	return inserted, nil
+	return credited, nil
 }
 
 // PurgeSource removes the source with the given ID, as DeleteSource does,
