@@ -163,6 +163,7 @@ type frame struct {
 	filter feed.ArticleFilter
 	base   string // "/" or "/tags/a+b/" after the view's prefix, before "feed.atom" or "archive/..."
 	view   view
+	count  int // how many articles filter selects, when the tag table says; -1 when not
 }
 
 // newFrame resolves the tags in slugs ("" for the whole site) and fills in
@@ -170,11 +171,12 @@ type frame struct {
 // instead the 404 or the redirect (to the same document under base).
 func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq feedQuery) (*frame, *answer, error) {
 	site := s.store.Site()
-	names, err := s.store.TagNames(ctx)
+	table, err := s.tagTable(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	fr := &frame{base: v.prefix + "/", filter: feed.ArticleFilter{Origin: fq.origin}, view: v}
+	names := table.names
+	fr := &frame{base: v.prefix + "/", filter: feed.ArticleFilter{Origin: fq.origin}, view: v, count: -1}
 	fr.rf = &render.Feed{
 		ID:          site.TagURI("feed:all"),
 		Title:       s.cfg.Title,
@@ -188,7 +190,7 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 		TagName:     func(slug string) string { return names[slug] },
 	}
 	if slugs != "" {
-		tags, canonical, err := s.resolveTags(ctx, slugs)
+		tags, canonical, err := s.resolveTags(ctx, table, slugs)
 		if errors.Is(err, feed.ErrNotFound) {
 			nf, err := s.notFoundFeed(ctx, err)
 			return nil, nf, err
@@ -211,6 +213,9 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 		fr.rf.Description = "Articles tagged " + strings.Join(tagNames, " and ") + "."
 		if len(tags) == 1 && tags[0].Description != "" {
 			fr.rf.Description = tags[0].Description
+		}
+		if len(tags) == 1 && fq.origin == "" {
+			fr.count = tags[0].Articles // what CountArticles would read
 		}
 	}
 	switch fq.origin {
@@ -277,7 +282,7 @@ func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, 
 			return nil, err
 		}
 	}
-	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fq); err != nil {
+	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fr.count, fq); err != nil {
 		return nil, err
 	}
 	if f.ext == "atom" && fq.page == 1 {
@@ -302,10 +307,14 @@ func (s *Server) renderTopic(fr *frame, f format, arts []feed.Article) (*answer,
 
 // pageLinks sets the RFC 5005 paged-feed links of one page of a feed: the
 // first page is the feed itself, "next" goes to older articles.
-func (s *Server) pageLinks(ctx context.Context, rf *render.Feed, path string, filter feed.ArticleFilter, fq feedQuery) error {
-	total, err := s.store.CountArticles(ctx, filter)
-	if err != nil {
-		return err
+// count is how many articles filter selects, or -1 for the store to count.
+func (s *Server) pageLinks(ctx context.Context, rf *render.Feed, path string, filter feed.ArticleFilter, count int, fq feedQuery) error {
+	total := count
+	if total < 0 {
+		var err error
+		if total, err = s.store.CountArticles(ctx, filter); err != nil {
+			return err
+		}
 	}
 	at := func(page int) string {
 		q := fq
@@ -339,16 +348,33 @@ func (s *Server) notFoundFeed(ctx context.Context, cause error) (*answer, error)
 	return &answer{status: http.StatusNotFound, contentType: textType, body: b.Bytes()}, nil
 }
 
+// lookupTags is resolveTags with the tag table of now.
+func (s *Server) lookupTags(ctx context.Context, slugs string) ([]*feed.Tag, string, error) {
+	table, err := s.tagTable(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.resolveTags(ctx, table, slugs)
+}
+
 // resolveTags looks up the tags named in "a+b" and returns them with the
 // canonical spelling: current slugs (after renames), sorted, without repeats.
-// An unknown slug gives an error matching feed.ErrNotFound.
-func (s *Server) resolveTags(ctx context.Context, slugs string) ([]*feed.Tag, string, error) {
+// An unknown slug gives an error matching feed.ErrNotFound. The tags in
+// table are looked up there; the store resolves the others (old slugs).
+func (s *Server) resolveTags(ctx context.Context, table *tagTable, slugs string) ([]*feed.Tag, string, error) {
 	parts := strings.Split(slugs, "+")
 	if len(parts) > 5 {
 		return nil, "", refuse(errMalformed, "a feed can combine at most 5 tags")
 	}
 	var tags []*feed.Tag
 	for _, p := range parts {
+		if t := table.bySlug[p]; t != nil {
+			if !slices.ContainsFunc(tags, func(x *feed.Tag) bool { return x.Slug == t.Slug }) {
+				tags = append(tags, t)
+			}
+			continue
+		}
+		// A renamed tag's old slug, or no tag's: the store knows which.
 		t, err := s.store.Tag(ctx, p)
 		if errors.Is(err, feed.ErrNotFound) {
 			return nil, "", fmt.Errorf("no tag %q here: %w", p, feed.ErrNotFound)

@@ -236,7 +236,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleTagPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	slugs := r.PathValue("slugs")
-	tags, canonical, err := s.resolveTags(ctx, slugs)
+	tags, canonical, err := s.lookupTags(ctx, slugs)
 	if err != nil {
 		return err
 	}

@@ -158,7 +158,8 @@ type Server struct {
 	shared *siteRates // per subscriber, across instances; nil without Config.SharedRates
 	usage  usageLog   // per subscriber, until FlushUsage
 
-	rules rule.Cache
+	rules  rule.Cache
+	tagTab tagTableCache // see tagTable
 
 	embargoWake chan struct{} // see RunEmbargoes
 }

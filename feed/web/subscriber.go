@@ -126,7 +126,7 @@ func (s *Server) recordPoll(w http.ResponseWriter, r *http.Request, sub *feed.Su
 func (s *Server) subscriberMayRead(r *http.Request, sub *feed.Subscriber) error {
 	var slugs []string
 	if raw := r.PathValue("slugs"); raw != "" {
-		tags, _, err := s.resolveTags(r.Context(), raw)
+		tags, _, err := s.lookupTags(r.Context(), raw)
 		if err != nil {
 			if !errors.Is(err, feed.ErrNotFound) {
 				return err
