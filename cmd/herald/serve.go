@@ -123,7 +123,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	// made answering them ~10% dearer (cmd/feedbaseline/load.sh). A quarter
 	// as often costs ~12 MB more. GOGC, when set, decides instead.
 	if e.getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetGCPercent(debug.SetGCPercent(web.GCPercent))
 	}
 	// That lets the heap grow to five times what it holds, though, and
 	// once the feed cache fills (--cache-size) that is five times the

@@ -311,6 +311,11 @@ func (s *Server) serveAnswer(w http.ResponseWriter, r *http.Request, a *answer) 
 // 64 MiB, which a small VM can spare.
 const DefaultCacheSize = 64 << 20
 
+// GCPercent is the collector's target that "herald serve" sets unless GOGC
+// is set (see cmd/herald/serve.go), and that the benchmarks of a server
+// measure under.
+const GCPercent = 400
+
 // variantShare is the part of the feed cache's budget that variants (a
 // search feed, a page past the first, a feed with its own ?limit=) may hold
 // together: one over variantShare. Each query is a key of its own and most

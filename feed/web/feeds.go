@@ -164,6 +164,9 @@ type frame struct {
 	base   string // "/" or "/tags/a+b/" after the view's prefix, before "feed.atom" or "archive/..."
 	view   view
 	count  int // how many articles filter selects, when the tag table says; -1 when not
+	// deleted says whether an article may have been deleted within
+	// tombstoneAge (see tagTable).
+	deleted bool
 }
 
 // newFrame resolves the tags in slugs ("" for the whole site) and fills in
@@ -176,7 +179,7 @@ func (s *Server) newFrame(ctx context.Context, v view, slugs, doc string, fq fee
 		return nil, nil, err
 	}
 	names := table.names
-	fr := &frame{base: v.prefix + "/", filter: feed.ArticleFilter{Origin: fq.origin}, view: v, count: -1}
+	fr := &frame{base: v.prefix + "/", filter: feed.ArticleFilter{Origin: fq.origin}, view: v, count: -1, deleted: table.deleted}
 	fr.rf = &render.Feed{
 		ID:          site.TagURI("feed:all"),
 		Title:       s.cfg.Title,
@@ -285,7 +288,7 @@ func (s *Server) buildFeed(ctx context.Context, v view, slugs string, f format, 
 	if err := s.pageLinks(ctx, fr.rf, path, fr.filter, fr.count, fq); err != nil {
 		return nil, err
 	}
-	if f.ext == "atom" && fq.page == 1 {
+	if f.ext == "atom" && fq.page == 1 && fr.deleted {
 		// Deleted articles leave at:deleted-entry tombstones for a while.
 		if fr.rf.Deleted, err = s.deletedEntries(ctx, fr.filter); err != nil {
 			return nil, err

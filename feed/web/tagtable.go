@@ -15,6 +15,11 @@ type tagTable struct {
 	version int64
 	bySlug  map[string]*feed.Tag // by current slug
 	names   map[string]string    // slug -> name, as Store.TagNames
+	// deleted says whether an article was deleted within tombstoneAge of
+	// the table's reading. Deleting one moves the version, so a table that
+	// saw none stays right as time goes on: Atom feeds then list no
+	// deleted entries without asking the store.
+	deleted bool
 }
 
 // tagTableCache holds the table of the latest version read.
@@ -35,7 +40,12 @@ func (s *Server) tagTable(ctx context.Context) (*tagTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tagTable{version: v, bySlug: make(map[string]*feed.Tag, len(tags)), names: make(map[string]string, len(tags))}
+	recent, err := s.store.Tombstones(ctx, feed.TombstoneFilter{Since: s.cfg.Now().Add(-tombstoneAge), Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	t := &tagTable{version: v, bySlug: make(map[string]*feed.Tag, len(tags)), names: make(map[string]string, len(tags)),
+		deleted: len(recent) > 0}
 	for i := range tags {
 		t.bySlug[tags[i].Slug] = &tags[i]
 		t.names[tags[i].Slug] = tags[i].Name
