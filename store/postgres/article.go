@@ -130,16 +130,26 @@ func scanArticleRows(rows pgx.Rows, extra func() []any) ([]feed.Article, []int64
 
 // tagsOfSQL and correctionsOfSQL select the tags and the corrections of
 // the articles whose seqs are $1.
-const (
-	tagsOfSQL = `SELECT at.article_seq, t.slug, at.rule, at.matched
-		FROM article_tags at JOIN tags t ON t.id = at.tag_id
-		WHERE at.article_seq = ANY($1)
-		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`
-	correctionsOfSQL = `SELECT ` + correctionColumns + `, c.article_seq
-		FROM corrections c JOIN articles a ON a.seq = c.article_seq
-		WHERE c.article_seq = ANY($1)
-		ORDER BY c.article_seq, c.id DESC`
+var (
+	tagsOfSQL        = tagsWhere("= ANY($1)")
+	correctionsOfSQL = correctionsWhere("= ANY($1)")
 )
+
+// tagsWhere and correctionsWhere select the tags and the corrections of
+// the articles whose seqs meet cond ("= ANY($1)", "IN (...)").
+func tagsWhere(cond string) string {
+	return `SELECT at.article_seq, t.slug, at.rule, at.matched
+		FROM article_tags at JOIN tags t ON t.id = at.tag_id
+		WHERE at.article_seq ` + cond + `
+		ORDER BY at.article_seq, at.rule IS NOT NULL, t.slug`
+}
+
+func correctionsWhere(cond string) string {
+	return `SELECT ` + correctionColumns + `, c.article_seq
+		FROM corrections c JOIN articles a ON a.seq = c.article_seq
+		WHERE c.article_seq ` + cond + `
+		ORDER BY c.article_seq, c.id DESC`
+}
 
 // scanExtras gives arts, whose seqs are seqs, their tags and corrections
 // from the rows of tagsOfSQL and then of correctionsOfSQL that next

@@ -93,10 +93,38 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 	if l.Order == feed.OrderRank {
 		return l.rankedKeys(ctx, q)
 	}
+	query, a, ok := l.keysQuery()
+	if !ok {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanKeys(rows)
+}
+
+// scanKeys reads rows of (seq, published, rev) and closes them.
+func scanKeys(rows pgx.Rows) ([]listing.Key, error) {
+	defer rows.Close()
+	var keys []listing.Key
+	for rows.Next() {
+		var k listing.Key
+		if err := rows.Scan(&k.Seq, &k.Published, &k.Rev); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// keysQuery returns the statement of keys for a listing not in OrderRank,
+// selecting (seq, published, rev), and its arguments; ok is false when
+// its search can match nothing.
+func (l *selection) keysQuery() (query string, a args, ok bool) {
 	var (
 		from  = "articles a"
 		where []string
-		a     args
 	)
 	seq, published, rev := "a.seq", "a.published", "a.rev"
 	first := 0
@@ -115,7 +143,7 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 	if l.Query != nil {
 		ts, ok := tsquery(l.Query, &a)
 		if !ok {
-			return nil, nil
+			return "", nil, false
 		}
 		where = append(where, "EXISTS (SELECT 1 FROM article_search s WHERE s.seq = "+seq+" AND s.document @@ "+ts+")")
 	}
@@ -132,25 +160,12 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 			where = append(where, "("+published+", "+seq+") < ("+a.add(k.Published)+", "+a.add(k.Seq)+")")
 		}
 	}
-	query := "SELECT " + seq + ", " + published + ", " + rev + " FROM " + from
+	query = "SELECT " + seq + ", " + published + ", " + rev + " FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY " + order + " LIMIT " + a.add(l.Limit+1) + " OFFSET " + a.add(l.Offset())
-	rows, err := q.Query(ctx, query, l.queryArgs(a)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var keys []listing.Key
-	for rows.Next() {
-		var k listing.Key
-		if err := rows.Scan(&k.Seq, &k.Published, &k.Rev); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return query, a, true
 }
 
 // rankedKeys returns the keys of the best matches, best first; of equal
