@@ -14,6 +14,7 @@ import (
 
 	"herald/feed"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 	"herald/store/internal/upsert"
 )
 
@@ -145,7 +146,7 @@ func tagsWhere(cond string) string {
 }
 
 func correctionsWhere(cond string) string {
-	return `SELECT ` + correctionColumns + `, c.article_seq
+	return `SELECT ` + rows.CorrectionColumns + `, c.article_seq
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
 		WHERE c.article_seq ` + cond + `
 		ORDER BY c.article_seq, c.id DESC`

@@ -10,6 +10,7 @@ import (
 	"herald/feed"
 	"herald/store/internal/listing"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 )
 
 // correct records a's correction note, if it carries one, on the edit of
@@ -26,38 +27,22 @@ func (w *articleWriter) correct(ctx context.Context, seq, after int64, a *feed.A
 	return err
 }
 
-const correctionColumns = `c.id, a.id, a.guid, a.title, a.slug, c.version_before, c.version_after, c.note, c.at`
-
-func scanCorrection(row pgx.Row, extra ...any) (feed.Correction, error) {
-	var (
-		c  feed.Correction
-		at int64
-	)
-	err := row.Scan(append([]any{&c.ID, &c.ArticleID, &c.GUID, &c.Title, &c.Slug, &c.Before, &c.After, &c.Note, &at}, extra...)...)
-	c.At = micros.Time(at)
-	return c, err
-}
-
 // Corrections returns the corrections f selects, the latest first.
 func (db *DB) Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+correctionColumns+`
+	rs, err := db.pool.Query(ctx, `SELECT `+rows.CorrectionColumns+`
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
 		WHERE $1 = '' OR a.id = $1
 		ORDER BY c.id DESC LIMIT $2`, f.ArticleID, listing.Limit(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
 	}
-	defer rows.Close()
-	out := []feed.Correction{}
-	for rows.Next() {
-		c, err := scanCorrection(rows)
-		if err != nil {
-			return nil, fmt.Errorf("corrections: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.All(rs, rows.Correction)
+	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
+	}
+	if out == nil {
+		out = []feed.Correction{}
 	}
 	return out, nil
 }
@@ -72,7 +57,7 @@ func (db *DB) CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDif
 			seq int64
 			err error
 		)
-		d.Correction, err = scanCorrection(tx.QueryRow(ctx, `SELECT `+correctionColumns+`, a.seq
+		d.Correction, err = rows.CorrectionWith(tx.QueryRow(ctx, `SELECT `+rows.CorrectionColumns+`, a.seq
 			FROM corrections c JOIN articles a ON a.seq = c.article_seq WHERE c.id = $1`, id), &seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return feed.ErrNotFound
@@ -105,19 +90,19 @@ func (db *DB) CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDif
 	return &d, nil
 }
 
-// scanCorrections reads rows of correctionColumns and the article's seq,
+// scanCorrections reads rows of rows.CorrectionColumns and the article's seq,
 // latest first, into the Corrections of arts, whose indexes index gives by
 // seq. It closes rows.
-func scanCorrections(rows pgx.Rows, arts []feed.Article, index map[int64]int) error {
-	defer rows.Close()
-	for rows.Next() {
+func scanCorrections(rs pgx.Rows, arts []feed.Article, index map[int64]int) error {
+	defer rs.Close()
+	for rs.Next() {
 		var seq int64
-		c, err := scanCorrection(rows, &seq)
+		c, err := rows.CorrectionWith(rs, &seq)
 		if err != nil {
 			return err
 		}
 		a := &arts[index[seq]]
 		a.Corrections = append(a.Corrections, c)
 	}
-	return rows.Err()
+	return rs.Err()
 }

@@ -10,6 +10,7 @@ import (
 
 	"herald/feed"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 	"herald/store/internal/upsert"
 )
 
@@ -186,24 +187,13 @@ func (db *DB) NextEmbargo(ctx context.Context) (time.Time, bool, error) {
 // EmbargoedArticles returns every embargoed article, the earliest embargo
 // first, with its GUID, slug, embargo time and tags as written.
 func (db *DB) EmbargoedArticles(ctx context.Context) ([]feed.Article, error) {
-	rows, err := db.pool.Query(ctx, `SELECT article FROM embargoes ORDER BY embargo_until, id`)
+	rs, err := db.pool.Query(ctx, `SELECT article FROM embargoes ORDER BY embargo_until, id`)
 	if err != nil {
 		return nil, fmt.Errorf("embargoed articles: %w", err)
 	}
-	defer rows.Close()
-	var out []feed.Article
-	for rows.Next() {
-		var stored string
-		if err := rows.Scan(&stored); err != nil {
-			return nil, fmt.Errorf("embargoed articles: %w", err)
-		}
-		a, err := upsert.Unheld(stored)
-		if err != nil {
-			return nil, fmt.Errorf("embargoed articles: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.All(rs, rows.Unheld)
+	if err != nil {
 		return nil, fmt.Errorf("embargoed articles: %w", err)
 	}
 	return out, nil

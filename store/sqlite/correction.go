@@ -9,6 +9,7 @@ import (
 	"herald/feed"
 	"herald/store/internal/listing"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 )
 
 // correct records a's correction note, if it carries one, on the edit of
@@ -23,38 +24,22 @@ func (w *articleWriter) correct(ctx context.Context, seq, after int64, a *feed.A
 	return err
 }
 
-const correctionColumns = `c.id, a.id, a.guid, a.title, a.slug, c.version_before, c.version_after, c.note, c.at`
-
-func scanCorrection(row interface{ Scan(...any) error }, extra ...any) (feed.Correction, error) {
-	var (
-		c  feed.Correction
-		at int64
-	)
-	err := row.Scan(append([]any{&c.ID, &c.ArticleID, &c.GUID, &c.Title, &c.Slug, &c.Before, &c.After, &c.Note, &at}, extra...)...)
-	c.At = micros.Time(at)
-	return c, err
-}
-
 // Corrections returns the corrections f selects, the latest first.
 func (db *DB) Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+correctionColumns+`
+	rs, err := db.read.QueryContext(ctx, `SELECT `+rows.CorrectionColumns+`
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
 		WHERE ? = '' OR a.id = ?
 		ORDER BY c.id DESC LIMIT ?`, f.ArticleID, f.ArticleID, listing.Limit(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
 	}
-	defer rows.Close()
-	out := []feed.Correction{}
-	for rows.Next() {
-		c, err := scanCorrection(rows)
-		if err != nil {
-			return nil, fmt.Errorf("corrections: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.All(rs, rows.Correction)
+	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
+	}
+	if out == nil {
+		out = []feed.Correction{}
 	}
 	return out, nil
 }
@@ -72,7 +57,7 @@ func (db *DB) CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDif
 		d   feed.CorrectionDiff
 		seq int64
 	)
-	d.Correction, err = scanCorrection(tx.QueryRowContext(ctx, `SELECT `+correctionColumns+`, a.seq
+	d.Correction, err = rows.CorrectionWith(tx.QueryRowContext(ctx, `SELECT `+rows.CorrectionColumns+`, a.seq
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq WHERE c.id = ?`, id), &seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("correction %d: %w", id, feed.ErrNotFound)
@@ -103,22 +88,22 @@ func (db *DB) CorrectionDiff(ctx context.Context, id int64) (*feed.CorrectionDif
 // loadCorrections fills in the Corrections of arts, whose seqs are seqs,
 // the latest first.
 func loadCorrections(ctx context.Context, q queryer, arts []feed.Article, seqs []int64, index map[int64]int) error {
-	rows, err := q.QueryContext(ctx, `SELECT `+correctionColumns+`, c.article_seq
+	rs, err := q.QueryContext(ctx, `SELECT `+rows.CorrectionColumns+`, c.article_seq
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
 		WHERE c.article_seq IN (SELECT value FROM json_each(?))
 		ORDER BY c.article_seq, c.id DESC`, int64sJSON(seqs))
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer rs.Close()
+	for rs.Next() {
 		var seq int64
-		c, err := scanCorrection(rows, &seq)
+		c, err := rows.CorrectionWith(rs, &seq)
 		if err != nil {
 			return err
 		}
 		a := &arts[index[seq]]
 		a.Corrections = append(a.Corrections, c)
 	}
-	return rows.Err()
+	return rs.Err()
 }
