@@ -466,7 +466,7 @@ func (w *articleWriter) write(ctx context.Context, a *feed.Article, onlyCreate b
 		// The article is back under the GUID it had (an id deleted and
 		// created again the same day): its tombstone would contradict it.
 		// (A kept one's is deleted when it is inserted.)
-		if w.pendingArticle(seq) == nil {
+		if w.kept(seq) == nil {
 			if _, err := w.tx.Exec(ctx, `DELETE FROM tombstones WHERE guid = $1`, a.GUID); err != nil {
 				return "", err
 			}
@@ -594,7 +594,7 @@ func (w *articleWriter) insertTags(ctx context.Context, seq int64, a *feed.Artic
 		w.tagDelta[id]++
 	}
 	slices.Sort(ids)
-	if p := w.pendingArticle(seq); p != nil {
+	if p := w.kept(seq); p != nil {
 		for _, id := range ids {
 			t := tags[id]
 			p.tagIDs = append(p.tagIDs, id)

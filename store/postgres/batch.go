@@ -257,9 +257,9 @@ func (w *articleWriter) keep(a *feed.Article, authors []string, prov *string, ha
 	return seq
 }
 
-// pendingArticle returns the kept row of the article at seq, or nil when
+// kept returns the kept row of the article at seq, or nil when
 // that article is in the database.
-func (w *articleWriter) pendingArticle(seq int64) *pendingArticle {
+func (w *articleWriter) kept(seq int64) *pendingArticle {
 	if i, ok := w.pendingAt[seq]; ok {
 		return &w.pending[i]
 	}

@@ -185,7 +185,7 @@ func (w *articleWriter) placeCreated(ctx context.Context) (map[int64]int64, erro
 	for i, p := range w.created {
 		seq := last + int64(i) + 1
 		place[p] = seq
-		if w.pendingArticle(p) == nil {
+		if w.kept(p) == nil {
 			provisional, seqs = append(provisional, p), append(seqs, seq)
 		}
 	}
@@ -241,7 +241,7 @@ func (w *articleWriter) planLog(ctx context.Context, place map[int64]int64) (*lo
 			if p, ok := place[seq]; ok {
 				seq = p
 			}
-			if _, ok := l.revs[seq]; !ok && w.pendingArticle(e.seq) == nil {
+			if _, ok := l.revs[seq]; !ok && w.kept(e.seq) == nil {
 				l.revSeqs = append(l.revSeqs, seq)
 			}
 			l.revs[seq] = l.ids[i]
