@@ -121,7 +121,7 @@ type DB interface {
 	// walk miss it or see it twice. OrderRank pages are consistent while the
 	// index does not change; any write moves scores a little, so a walk over a
 	// changing archive should search in OrderChanged. A query that matches more
-	// than 20,000 articles is ranked among the 20,000 most recently stored of
+	// than 10,000 articles is ranked among the 10,000 most recently stored of
 	// them, and lists only those in OrderRank (the other orders list every
 	// match).
 	//

@@ -25,8 +25,8 @@ import (
 // walk miss it or see it twice. OrderRank pages are consistent while the
 // index does not change; an edit of a matching article moves its rank, so a
 // walk over a changing archive should search in OrderChanged. A query that
-// matches more than listing.RankWindow (20,000) articles is ranked among
-// the 20,000 most recently stored of them. Ranks are PostgreSQL's (see
+// matches more than listing.RankWindow (10,000) articles is ranked among
+// the 10,000 most recently stored of them. Ranks are PostgreSQL's (see
 // search.go): the order of matches is not always SQLite's.
 //
 // Errors: a *feed.ValidationError for a query that does not parse (field
@@ -51,7 +51,9 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 	}
 	// One snapshot for the keys and the articles: two round trips, the
 	// keys with BEGIN, then the articles, tags and corrections with COMMIT.
+	// A search's run without parallel workers (see serialPlans).
 	err = db.snapshot(ctx, func(s *snapshot) error {
+		s.serial = l.Query != nil
 		keys, err := l.keys(ctx, s)
 		if err != nil {
 			return err

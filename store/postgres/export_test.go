@@ -76,3 +76,29 @@ func Document(title, summary, content string) string { return document(title, su
 func Vector(title, summary, content string) pgtype.TSVector {
 	return vector(title, summary, content, nil)
 }
+
+// SearchParallelWorkers returns max_parallel_workers_per_gather as the
+// statements of a search's snapshot see it: the snapshot begun by a query
+// sent with BEGIN (batched), or by BEGIN on its own.
+func (db *DB) SearchParallelWorkers(ctx context.Context, batched bool) (string, error) {
+	var got string
+	err := db.snapshot(ctx, func(s *snapshot) error {
+		s.serial = true
+		const show = "SELECT current_setting('max_parallel_workers_per_gather')"
+		if !batched {
+			return s.QueryRow(ctx, show).Scan(&got)
+		}
+		rows, err := s.Query(ctx, show)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(&got); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	return got, err
+}

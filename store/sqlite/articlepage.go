@@ -22,7 +22,7 @@ import (
 // walk miss it or see it twice. OrderRank pages are consistent while the
 // index does not change; any write moves scores a little, so a walk over a
 // changing archive should search in OrderChanged. A query that matches more
-// than listing.RankWindow (20,000) articles is ranked among the 20,000 most
+// than listing.RankWindow (10,000) articles is ranked among the 10,000 most
 // recently stored of them.
 //
 // Errors: a *feed.ValidationError for a query that does not parse (field

@@ -304,18 +304,21 @@ func BenchmarkSearch(b *testing.B, open Opener) {
 		name string
 		f    feed.ArticleFilter
 	}{
-		{"rare-word", feed.ArticleFilter{Query: "quantum"}},              // 0.1% of articles
-		{"word", feed.ArticleFilter{Query: "ransomware"}},                // 1%
-		{"common-word", feed.ArticleFilter{Query: "sanctions"}},          // 5%
-		{"very-common-word", feed.ArticleFilter{Query: "semiconductor"}}, // 14%
-		{"phrase", feed.ArticleFilter{Query: `"undersea cables"`}},       // most
+		// The share of the 100,000 articles each finds, as counted in one
+		// corpus: 0.9%, 8.9%, 90% ("sanctioned" is stemmed as "sanctions"),
+		// 76%, 85%.
+		{"rare-word", feed.ArticleFilter{Query: "quantum"}},
+		{"word", feed.ArticleFilter{Query: "ransomware"}},
+		{"common-word", feed.ArticleFilter{Query: "sanctions"}},
+		{"very-common-word", feed.ArticleFilter{Query: "semiconductor"}},
+		{"phrase", feed.ArticleFilter{Query: `"undersea cables"`}},
 		{"boolean", feed.ArticleFilter{Query: "(ransomware OR quantum) NOT hospital"}},
 		{"prefix", feed.ArticleFilter{Query: "semicon*"}},
-		{"japanese", feed.ArticleFilter{Query: "サイバー"}}, // 1.3%
+		{"japanese", feed.ArticleFilter{Query: "サイバー"}}, // 4.5%
 		{"japanese-2-letters", feed.ArticleFilter{Query: "政府"}},
 		{"in-tag", feed.ArticleFilter{Query: "sanctions", Tags: []string{"cyber-diplomacy"}}},
 		{"newest-first", feed.ArticleFilter{Query: "sanctions", Order: feed.OrderPublished}},
-		{"in-every-article", feed.ArticleFilter{Query: "officials"}},
+		{"in-every-article", feed.ArticleFilter{Query: "officials"}}, // 85%
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			p, err := db.ArticlePage(ctx, bc.f)

@@ -22,7 +22,16 @@ import (
 // articles: such a query is ranked among its RankWindow most recently
 // stored matches, and lists only those in OrderRank (the other orders list
 // every match). Engines keep it in a variable that tests may lower.
-const RankWindow = 20_000
+//
+// Ranking reads what the index holds of every match in the window (on
+// PostgreSQL the article's whole tsvector, about a microsecond and a half a
+// match on a 2-core machine; on SQLite its entries in the words' doclists),
+// so a page's time grows with it. It was 20,000 until PostgreSQL: over
+// 100,000 articles a phrase found in most of them then took 61-65 ms a page
+// there (SQLite about 45), over the 50 ms a search may take; at 10,000,
+// 27-31 ms on both. A cursor holds its window's floor, so a walk begun
+// with the old window ends with it.
+const RankWindow = 10_000
 
 // Limit returns the size of a page that asks for n: n, or feed.DefaultLimit
 // when n <= 0, and at most feed.MaxLimit.
