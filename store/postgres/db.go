@@ -76,9 +76,10 @@ type Options struct {
 // DB is a handle on one herald database in PostgreSQL. It is safe for
 // concurrent use, and other instances may use the same database at once.
 type DB struct {
-	pool *pgxpool.Pool
-	opt  Options
-	site feed.Site
+	pool  *pgxpool.Pool
+	opt   Options
+	site  feed.Site
+	quiet quietPolls // the writes of polls that stored nothing
 }
 
 // Open connects to the PostgreSQL database that url names

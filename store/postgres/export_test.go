@@ -102,3 +102,19 @@ func (db *DB) SearchParallelWorkers(ctx context.Context, batched bool) (string, 
 	})
 	return got, err
 }
+
+// WriteQuiet writes the poll states of srcs as one batch of quiet polls
+// (see quietpoll.go) and reports which it wrote.
+func (db *DB) WriteQuiet(ctx context.Context, srcs []feed.Source) []bool {
+	batch := make([]*quietPoll, len(srcs))
+	for i := range srcs {
+		batch[i] = &quietPoll{s: &srcs[i], done: make(chan struct{})}
+	}
+	writeQuiet(ctx, db.pool, batch)
+	out := make([]bool, len(batch))
+	for i, p := range batch {
+		<-p.done
+		out[i] = p.written
+	}
+	return out
+}

@@ -225,14 +225,11 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 	}
 	if len(arts) == 0 && s.URL == polledURL {
 		// A poll that gave nothing to store (a 304, a failure) writes the
-		// source's row alone: one statement, which locks the row and
-		// rechecks its URL as the transaction below would. When it finds
-		// no row to write, the transaction says why.
-		tag, err := db.pool.Exec(ctx, relaxedUpdatePoll+` AND url = $15`, pollArgs(&s, s.URL, s.PendingURL, s.PendingCount, polledURL)...)
-		if err != nil && !retryable(err) {
-			return nil, fmt.Errorf("record poll of source %d: %w", s.ID, textError(err))
-		}
-		if err == nil && tag.RowsAffected() == 1 {
+		// source's row alone, in one statement with the other such polls
+		// being written (see quietpoll.go), which locks the row and
+		// rechecks its URL as the transaction below would. When it was not
+		// written, the transaction does it, or says why not.
+		if db.quiet.write(ctx, db.pool, &s) {
 			return []feed.Change{}, nil
 		}
 	}
@@ -299,7 +296,7 @@ func (db *DB) RecordPoll(ctx context.Context, polledURL string, s feed.Source, a
 		return w.finish(ctx, len(linked) > 0 || credited)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, err)
+		return nil, fmt.Errorf("record poll of source %d: %w", s.ID, textError(err))
 	}
 	copy(arts, stored)
 	return changes, nil
@@ -331,16 +328,9 @@ const updatePoll = `UPDATE sources SET url = $1, enabled = enabled AND $2, etag 
 // half of one. Waiting instead costs a flush per poll, and the polls of
 // all workers take turns at it behind the content version's row. The
 // newsroom's own writes keep waiting: an article the API acknowledged is
-// on disk. relaxCommit is the statement that says so in a transaction;
-// relaxedUpdatePoll is updatePoll saying so for its own.
-const (
-	relaxCommit       = `SELECT set_config('synchronous_commit', 'off', true)`
-	relaxedUpdatePoll = `UPDATE sources SET url = $1, enabled = enabled AND $2, etag = $3, last_modified = $4,
-	last_attempt = $5, last_success = $6, last_status = $7, consecutive_errors = $8, last_error = $9,
-	next_fetch = $10, pending_url = $11, pending_count = $12, hint = $13, claim_owner = '', claimed_until = 0
-	FROM (` + relaxCommit + `) AS relaxed
-	WHERE id = $14`
-)
+// on disk. relaxCommit is the statement that says so in a transaction,
+// or, as a subquery, for a statement of its own (see writeQuiet).
+const relaxCommit = `SELECT set_config('synchronous_commit', 'off', true)`
 
 // pollArgs are the arguments of updatePoll for s, stored at url with the
 // given pending redirect, then extra.
