@@ -92,9 +92,16 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 // once in a snapshot of their own. The server runs the keys query four
 // times, a walk of an index of at most a page and one; a reader of a feed
 // waits for one round trip instead of two.
+//
+// The page's seqs are taken as an array (= ANY (ARRAY(...))), which the
+// planner runs first and then looks each seq up by index. As a subquery
+// (IN (...)) it is a join, which the planner, without statistics (a new
+// database, autovacuum off) or with old ones, may make by reading the whole
+// of article_tags: a 50-item Atom feed took 2.0 ms so, and 1.5 ms as an
+// array.
 func (l *selection) onePage(ctx context.Context, s *snapshot, query string, a args) (*feed.ArticlePage, error) {
 	keyArgs := slices.Clip(a)
-	in := "IN (SELECT k.seq FROM (" + query + ") AS k(seq, published, rev) LIMIT " + a.add(l.Limit) + ")"
+	in := "= ANY (ARRAY(SELECT k.seq FROM (" + query + ") AS k(seq, published, rev) LIMIT " + a.add(l.Limit) + "))"
 	b := &pgx.Batch{}
 	b.Queue(query, keyArgs...)
 	b.Queue("SELECT "+articleColumns+" FROM articles a WHERE a.seq "+in, a...)
