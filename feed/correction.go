@@ -36,6 +36,9 @@ type Correction struct {
 type CorrectionFilter struct {
 	ArticleID string // of this article only; "" for any
 	Limit     int    // at most this many; 0 means DefaultLimit, capped at MaxLimit
+	// Before pages back: only the corrections made before the one with
+	// this ID (IDs grow with time); 0 for the latest.
+	Before int64
 }
 
 // A CorrectionDiff is a correction with the content of the two versions it

@@ -62,16 +62,35 @@ func (s *Server) correctionURL(id int64) string {
 	return s.abs("/corrections/" + strconv.FormatInt(id, 10))
 }
 
+// correctionsPageSize is how many corrections a page of /corrections
+// shows.
+const correctionsPageSize = feed.DefaultLimit
+
 // handleCorrectionsPage serves /corrections: every correction, the latest
-// first, with links to the articles and to what changed, and the feeds of
-// the list.
+// first, a page at a time (?before=ID: those made before that one), with
+// links to the articles and to what changed, and the feeds of the list.
 func (s *Server) handleCorrectionsPage(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.store.Corrections(r.Context(), feed.CorrectionFilter{Limit: feed.MaxLimit})
+	var before int64
+	if v := r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return refuse(errMalformed, "before must be the id of a correction: a whole number from 1")
+		}
+		before = n
+	}
+	cs, more, err := s.corrections(r.Context(), feed.CorrectionFilter{Limit: correctionsPageSize, Before: before})
 	if err != nil {
 		return err
 	}
 	p := s.newPage("Corrections", "Every correction to "+s.cfg.Title+"’s articles: what was wrong and what changed.")
 	p.Canonical = s.abs("/corrections")
+	if before > 0 {
+		p.Canonical += "?before=" + strconv.FormatInt(before, 10)
+		p.Latest = s.abs("/corrections")
+	}
+	if more {
+		p.Older = s.abs("/corrections") + "?before=" + strconv.FormatInt(cs[len(cs)-1].ID, 10)
+	}
 	p.Corrections = s.correctionViews(cs)
 	p.Feeds = s.feedLinks("/corrections/", s.cfg.Title+": Corrections")
 	p.Follow = []subscription{subscribe("Corrections", "", p.Feeds)}
@@ -158,26 +177,51 @@ func (s *Server) buildCorrectionsFeed(ctx context.Context, f format) (*answer, e
 	return fr.render(f, items, false)
 }
 
+// corrections returns the corrections f selects (f.Limit of them at most,
+// which the caller sets) and whether there are more after them: when the
+// page is full, whether one more follows its last.
+func (s *Server) corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, bool, error) {
+	cs, err := s.store.Corrections(ctx, f)
+	if err != nil || len(cs) < f.Limit {
+		return cs, false, err
+	}
+	f.Before, f.Limit = cs[len(cs)-1].ID, 1
+	next, err := s.store.Corrections(ctx, f)
+	return cs, len(next) > 0, err
+}
+
 // correctionList is the body of GET /api/corrections.
 type correctionList struct {
 	Corrections []feed.Correction `json:"corrections"`
+	NextCursor  string            `json:"next_cursor,omitempty"`
+	HasMore     bool              `json:"has_more"`
 }
 
 // handleCorrectionList serves GET /api/corrections: the latest corrections
-// (limit, at most feed.MaxLimit), of one article with ?article=ID.
+// (limit, at most feed.MaxLimit), of one article with ?article=ID, a page
+// at a time: a page's next_cursor, given as cursor, asks for the
+// corrections made before its last.
 func (s *Server) handleCorrectionList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := feed.CorrectionFilter{ArticleID: q.Get("article")}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > feed.MaxLimit {
-			return refuse(errMalformed, fmt.Sprintf("limit must be a whole number from 1 to %d", feed.MaxLimit))
-		}
-		f.Limit = n
-	}
-	cs, err := s.store.Corrections(r.Context(), f)
+	limit, err := parseLimit(q)
 	if err != nil {
 		return err
 	}
-	return s.writeList(w, r, correctionList{Corrections: nonNil(cs)}, false, "")
+	f := feed.CorrectionFilter{ArticleID: q.Get("article"), Limit: limit}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return feed.Invalid("cursor", "is not a cursor of this list: give next_cursor as it came")
+		}
+		f.Before = n
+	}
+	cs, more, err := s.corrections(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	body := correctionList{Corrections: nonNil(cs), HasMore: more}
+	if more {
+		body.NextCursor = strconv.FormatInt(cs[len(cs)-1].ID, 10)
+	}
+	return s.writeList(w, r, body, more, body.NextCursor)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -231,4 +232,89 @@ func correctWater(t *testing.T, f *fixture) string {
 		t.Fatalf("corrections: got %v, %v", cs, err)
 	}
 	return "/corrections/" + strconv.FormatInt(cs[0].ID, 10)
+}
+
+// TestCorrectionsPaged makes more corrections than a page holds and walks
+// /corrections by its "Older corrections" links and /api/corrections by
+// next_cursor (and its Link header): each correction once, the latest
+// first, the last page without a next, and bad cursors refused.
+func TestCorrectionsPaged(t *testing.T) {
+	f := newFixture(t)
+	f.put("a1", "Grid drill planned", "Operators will drill.")
+	const n = 53 // a page of /corrections is 50
+	for i := range n {
+		if status, body := f.putCorrected("a1", "Grid drill planned", "Operators will drill, take "+strconv.Itoa(i)+".",
+			"Fix number "+strconv.Itoa(i)+"."); status != 200 {
+			t.Fatalf("PUT %d: %d %s", i, status, body)
+		}
+	}
+	want := make([]string, n)
+	for i := range n {
+		want[i] = "Fix number " + strconv.Itoa(n-1-i) + "."
+	}
+	note := regexp.MustCompile(`<p>(Fix number \d+\.)</p>`)
+	older := regexp.MustCompile(`<a href="([^"]+)" rel="next">Older corrections</a>`)
+	var got []string
+	path, pages := "/corrections", 0
+	for path != "" {
+		resp, page := f.do("GET", path, "")
+		if resp.StatusCode != 200 || pages > 3 {
+			t.Fatalf("GET %s: %d (page %d)", path, resp.StatusCode, pages)
+		}
+		pages++
+		for _, m := range note.FindAllStringSubmatch(string(page), -1) {
+			got = append(got, m[1])
+		}
+		path = ""
+		if m := older.FindStringSubmatch(string(page)); m != nil {
+			path = strings.TrimPrefix(strings.ReplaceAll(m[1], "&amp;", "&"), f.srv.URL)
+		}
+		if pages == 2 && !strings.Contains(string(page), `<a href="`+f.srv.URL+`/corrections">Latest corrections</a>`) {
+			t.Errorf("the second page does not link to the latest")
+		}
+	}
+	if pages != 2 || !slices.Equal(got, want) {
+		t.Errorf("walk of /corrections: %d pages, got %q, want %q", pages, got, want)
+	}
+
+	got, pages = nil, 0
+	path = "/api/corrections?limit=20"
+	for path != "" {
+		resp, body := f.do("GET", path, "")
+		var list struct {
+			Corrections []feed.Correction `json:"corrections"`
+			NextCursor  string            `json:"next_cursor"`
+			HasMore     bool              `json:"has_more"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal(body, &list) != nil || pages > 4 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		pages++
+		for _, c := range list.Corrections {
+			got = append(got, c.Note)
+		}
+		link := resp.Header.Get("Link")
+		if list.HasMore != (list.NextCursor != "") || list.HasMore != (link != "") {
+			t.Errorf("page %d: has_more %v, next_cursor %q, Link %q", pages, list.HasMore, list.NextCursor, link)
+		}
+		path = ""
+		if list.HasMore {
+			path = "/api/corrections?limit=20&cursor=" + list.NextCursor
+		}
+	}
+	if pages != 3 || !slices.Equal(got, want) {
+		t.Errorf("walk of /api/corrections: %d pages, got %q, want %q", pages, got, want)
+	}
+	// A full last page says there is no more.
+	resp, body := f.do("GET", "/api/corrections?limit=53", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"has_more": false`) || resp.Header.Get("Link") != "" {
+		t.Errorf("a page of exactly all: %d %s, Link %q", resp.StatusCode, body, resp.Header.Get("Link"))
+	}
+	for path, status := range map[string]int{
+		"/api/corrections?cursor=x": 422, "/api/corrections?cursor=-4": 422, "/corrections?before=x": 400, "/corrections?before=0": 400,
+	} {
+		if resp, body := f.do("GET", path, ""); resp.StatusCode != status {
+			t.Errorf("GET %s: got %d %s, want %d", path, resp.StatusCode, body, status)
+		}
+	}
 }

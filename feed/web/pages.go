@@ -45,6 +45,9 @@ type page struct {
 	// with its word diff (/corrections/{id}). See corrections.go.
 	Corrections []correctionView
 	Diff        *diffView
+	// Older is the next page of a paged list, toward older items ("" on
+	// the last); Latest, on a page after the first, is the first.
+	Older, Latest string
 }
 
 type feedLink struct{ Type, Title, URL, Label string }

@@ -31,8 +31,8 @@ func (w *articleWriter) correct(ctx context.Context, seq, after int64, a *feed.A
 func (db *DB) Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error) {
 	rs, err := db.pool.Query(ctx, `SELECT `+rows.CorrectionColumns+`
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
-		WHERE $1 = '' OR a.id = $1
-		ORDER BY c.id DESC LIMIT $2`, f.ArticleID, listing.Limit(f.Limit))
+		WHERE ($1 = '' OR a.id = $1) AND ($3 = 0 OR c.id < $3)
+		ORDER BY c.id DESC LIMIT $2`, f.ArticleID, listing.Limit(f.Limit), f.Before)
 	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
 	}

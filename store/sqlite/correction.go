@@ -28,8 +28,8 @@ func (w *articleWriter) correct(ctx context.Context, seq, after int64, a *feed.A
 func (db *DB) Corrections(ctx context.Context, f feed.CorrectionFilter) ([]feed.Correction, error) {
 	rs, err := db.read.QueryContext(ctx, `SELECT `+rows.CorrectionColumns+`
 		FROM corrections c JOIN articles a ON a.seq = c.article_seq
-		WHERE ? = '' OR a.id = ?
-		ORDER BY c.id DESC LIMIT ?`, f.ArticleID, f.ArticleID, listing.Limit(f.Limit))
+		WHERE (? = '' OR a.id = ?) AND (? = 0 OR c.id < ?)
+		ORDER BY c.id DESC LIMIT ?`, f.ArticleID, f.ArticleID, f.Before, f.Before, listing.Limit(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("corrections: %w", err)
 	}

@@ -20,6 +20,52 @@ func (c *contract) testCorrections(t *testing.T) {
 	t.Run("Deleted", c.testCorrectionDeleted)
 	t.Run("KeptByPrune", c.testCorrectionKeptByPrune)
 	t.Run("Concurrent", c.testCorrectionConcurrent)
+	t.Run("Pages", c.testCorrectionPages)
+}
+
+// testCorrectionPages walks the corrections a page at a time with Before,
+// of all articles and of one: each once, the latest first, as one read
+// lists them.
+func (c *contract) testCorrectionPages(t *testing.T) {
+	ctx := context.Background()
+	db, clk := c.openClocked(t, store.Options{})
+	arts := []feed.Article{Article("a1", "First story"), Article("b1", "Second story")}
+	if _, err := db.UpsertArticles(ctx, arts); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		a := &arts[i%2]
+		clk.Add(time.Minute)
+		a.Title, a.Slug, a.Correction = fmt.Sprintf("%s, take %d", a.Title, i), "", fmt.Sprintf("Fix %d.", i)
+		if _, err := db.UpsertArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, article := range []string{"", "a1"} {
+		all, err := db.Corrections(ctx, feed.CorrectionFilter{ArticleID: article})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walked []feed.Correction
+		f := feed.CorrectionFilter{ArticleID: article, Limit: 3}
+		for pages := 0; ; pages++ {
+			page, err := db.Corrections(ctx, f)
+			if err != nil || pages > len(all) {
+				t.Fatalf("page %d of %+v: %v (%d pages)", pages, f, err, pages)
+			}
+			if len(page) == 0 {
+				break
+			}
+			walked = append(walked, page...)
+			f.Before = page[len(page)-1].ID
+		}
+		if want := map[string]int{"": 7, "a1": 4}[article]; len(all) != want {
+			t.Fatalf("corrections of %q: got %d, want %d", article, len(all), want)
+		}
+		if !slices.EqualFunc(walked, all, func(a, b feed.Correction) bool { return a.ID == b.ID && a.Note == b.Note }) {
+			t.Errorf("walk of %q by pages of 3: got %v, want %v", article, walked, all)
+		}
+	}
 }
 
 // corrections lists db's corrections as "article before->after note".
