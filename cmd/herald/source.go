@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,12 @@ const sourceHelp = `Manage the external feeds herald fetches and republishes und
                                           unless --create-tags
   herald source show ID                   last attempt and success, HTTP status,
                                           errors, next fetch, items stored
+  herald source edit ID [--url U] [--name N] [--tag T]... [--no-tags]
+                      [--every 2h] [--categories=true|false] [--create-tags]
+                                          changes only what is given; --tag
+                                          replaces the tags (items fetched
+                                          from then on get them); a new URL
+                                          starts afresh and is fetched at once
   herald source disable ID | enable ID
   herald source remove ID [--purge]       its articles stay published, unless
                                           --purge: then those no other source
@@ -51,13 +58,17 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		allowPrivate bool
 		purge        bool
 		createTags   bool
+		newURL       string
+		noTags       bool
 	)
 	f := newFlags(e, "source", "[command] [args]", sourceHelp)
 	c.common(f)
-	f.StringVar(&name, "name", "", "with add: the source's name (default: the URL's host)")
-	f.Var(&tags, "tag", "with add and import: a tag slug or name for every item (repeatable)")
-	f.DurationVar(&every, "every", 0, "with add: how often to fetch it (default 30m)")
-	f.BoolVar(&categories, "categories", false, "with add: tag each item with its own categories too")
+	f.StringVar(&name, "name", "", "with add and edit: the source's name (default: the URL's host)")
+	f.Var(&tags, "tag", "with add, edit and import: a tag slug or name for every item (repeatable)")
+	f.DurationVar(&every, "every", 0, "with add and edit: how often to fetch it (default 30m)")
+	f.BoolVar(&categories, "categories", false, "with add and edit: tag each item with its own categories too")
+	f.StringVar(&newURL, "url", "", "with edit: the feed's new URL")
+	f.BoolVar(&noTags, "no-tags", false, "with edit: give its items no tags of the source's own")
 	f.BoolVar(&purge, "purge", false, "with remove: also delete its articles that no other source carries")
 	f.BoolVar(&createTags, "create-tags", false, "with add and import: create the --tag tags that do not exist yet (without it an unknown --tag, a typo say, is refused)")
 	f.boolVar(&allowPrivate, "allow-private-sources", "HERALD_ALLOW_PRIVATE_SOURCES", false,
@@ -65,10 +76,22 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
-	sub, rest, ok := f.subcommand("list", map[string][2]int{"list": {0, 0}, "add": {1, 1}, "show": {1, 1}, "disable": {1, 1},
-		"enable": {1, 1}, "remove": {1, 1}, "import": {1, 1}, "export": {0, 0}})
+	sub, rest, ok := f.subcommand("list", map[string][2]int{"list": {0, 0}, "add": {1, 1}, "show": {1, 1}, "edit": {1, 1},
+		"disable": {1, 1}, "enable": {1, 1}, "remove": {1, 1}, "import": {1, 1}, "export": {0, 0}})
 	if !ok {
 		return 2
+	}
+	set := map[string]bool{} // the flags given
+	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if sub == "edit" {
+		if noTags && len(tags) > 0 {
+			fmt.Fprintln(e.stderr, "herald source edit: --no-tags and --tag say opposite things; give one")
+			return 2
+		}
+		if !set["url"] && !set["name"] && !set["tag"] && !noTags && !set["every"] && !set["categories"] {
+			fmt.Fprintln(e.stderr, "herald source edit: nothing to change: give --url, --name, --tag, --no-tags, --every or --categories")
+			return 2
+		}
 	}
 	var extra []string
 	names := map[string]string{} // slug -> the name given, for --create-tags
@@ -85,7 +108,7 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	}
 	var id int64
 	switch sub {
-	case "show", "disable", "enable", "remove":
+	case "show", "edit", "disable", "enable", "remove":
 		var err error
 		if id, err = strconv.ParseInt(rest[0], 10, 64); err != nil || id < 1 {
 			fmt.Fprintf(e.stderr, "herald source %s: %q is not a source ID (see herald source list)\n", sub, rest[0])
@@ -98,7 +121,7 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 	}
 	defer db.Close()
 	guard := pollFlags{allowPrivate: allowPrivate}
-	if len(extra) > 0 && (sub == "add" || sub == "import") {
+	if len(extra) > 0 && (sub == "add" || sub == "edit" || sub == "import") {
 		if extra, err = sourceTags(ctx, db, extra, names, createTags); err != nil {
 			return fail(e, fmt.Errorf("source %s: --tag: %w", sub, err))
 		}
@@ -135,6 +158,39 @@ func cmdSource(ctx context.Context, e *env, args []string) int {
 		s, err := db.Source(ctx, id)
 		if err != nil {
 			return fail(e, err)
+		}
+		fmt.Fprint(e.stdout, describeSource(s, c.loc))
+	case "edit":
+		newURL = strings.TrimSpace(newURL)
+		// A new URL is checked before the update, whose transaction the
+		// check's DNS lookup must not hold open.
+		var refused error
+		if set["url"] {
+			refused = guard.checkSourceURL(ctx, newURL)
+		}
+		s, err := db.UpdateSource(ctx, id, func(s *feed.Source) error {
+			if set["url"] && newURL != s.URL {
+				if refused != nil {
+					return fmt.Errorf("%s: %w", newURL, refused)
+				}
+				s.URL = newURL
+			}
+			if set["name"] {
+				s.Name = strings.TrimSpace(name)
+			}
+			if set["tag"] || noTags {
+				s.Tags = extra
+			}
+			if set["every"] {
+				s.Every = every
+			}
+			if set["categories"] {
+				s.UseCategories = categories
+			}
+			return nil
+		})
+		if err != nil {
+			return fail(e, fmt.Errorf("source %d: %w", id, err))
 		}
 		fmt.Fprint(e.stdout, describeSource(s, c.loc))
 	case "disable", "enable":
