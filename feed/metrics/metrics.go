@@ -53,6 +53,11 @@ type FeedCache struct {
 	// WebSub hub); Misses, those that had to be built; NotModified, the
 	// requests answered 304.
 	Hits, Misses, NotModified atomic.Uint64
+	// Bytes is what the cache holds (answers, and what it keeps of earlier
+	// ones), within Budget; Evictions counts what it dropped, least
+	// recently used first, to stay within it.
+	Bytes, Budget atomic.Int64
+	Evictions     atomic.Uint64
 }
 
 // Build describes the running binary, for herald_build_info.
@@ -195,6 +200,11 @@ func New(b Build) *Metrics {
 		counterFunc("herald_feed_cache_hits_total", "Feed documents taken from the feed cache, for requests and WebSub.", &m.FeedCache.Hits),
 		counterFunc("herald_feed_cache_misses_total", "Feed documents that had to be built.", &m.FeedCache.Misses),
 		counterFunc("herald_feed_cache_not_modified_total", "Feed requests answered 304 Not Modified.", &m.FeedCache.NotModified),
+		counterFunc("herald_feed_cache_evictions_total", "Feed answers (and validators kept of earlier ones) the feed cache dropped to stay within its budget, least recently used first.", &m.FeedCache.Evictions),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "herald_feed_cache_bytes", Help: "Bytes the feed cache holds: answers, their encodings and what it keeps of earlier ones."},
+			func() float64 { return float64(m.FeedCache.Bytes.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "herald_feed_cache_budget_bytes", Help: "The feed cache's budget (--cache-size): it evicts down to 7/8 of it when over."},
+			func() float64 { return float64(m.FeedCache.Budget.Load()) }),
 	)
 	// Every known label value starts at zero, so that rates and alerts see
 	// a series before its first event.

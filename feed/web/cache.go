@@ -602,6 +602,7 @@ func (c *feedCache) count(variant bool, n int64) {
 	if variant {
 		c.variantBytes += n
 	}
+	c.stats.Bytes.Store(c.bytes)
 }
 
 // evict brings the variants within their share and everything within the
@@ -649,6 +650,7 @@ func (c *feedCache) evictTo(variants bool, target int64) {
 		} else {
 			c.forget(k.key, c.validators[k.key])
 		}
+		c.stats.Evictions.Add(1)
 	}
 }
 

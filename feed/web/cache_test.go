@@ -169,6 +169,9 @@ func checkAccounts(t *testing.T, c *feedCache) {
 	if total != c.bytes || variants != c.variantBytes {
 		t.Fatalf("counted %d bytes (%d of variants), holds %d (%d)", c.bytes, c.variantBytes, total, variants)
 	}
+	if got := c.stats.Bytes.Load(); got != total {
+		t.Fatalf("herald_feed_cache_bytes would say %d, holds %d", got, total)
+	}
 	if c.bytes > c.maxBytes || c.variantBytes > c.maxBytes/variantShare {
 		t.Fatalf("holds %d bytes, %d of them variants; the budget is %d", c.bytes, c.variantBytes, c.maxBytes)
 	}
@@ -202,6 +205,10 @@ func TestCacheByteBound(t *testing.T) {
 	}
 	if n := len(c.entries); n < 50 {
 		t.Errorf("keeps %d answers in %d bytes, want the budget used", n, budget)
+	}
+	// Every answer not kept was evicted: 2,001 given, besides the validators.
+	if n := c.stats.Evictions.Load(); n < uint64(2001-len(c.entries)) {
+		t.Errorf("counted %d evictions, want at least %d", n, 2001-len(c.entries))
 	}
 	// An answer larger than the budget is given, not kept.
 	e, err := c.get(ctx, "/tags/huge/feed.atom", feedOf("huge", 2*budget))

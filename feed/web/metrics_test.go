@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -40,6 +41,8 @@ func TestMetrics(t *testing.T) {
 		"herald_feed_cache_hits_total 3",   // the public 200 and 304, the subscriber's second
 		"herald_feed_cache_misses_total 3", // the tag feed, the unknown tag's 404, the subscriber's first
 		"herald_feed_cache_not_modified_total 1",
+		"herald_feed_cache_evictions_total 0",
+		"herald_feed_cache_budget_bytes 6.7108864e+07", // the default, 64 MiB
 		"herald_feed_render_duration_seconds_count 3",
 		`herald_subscriber_polls_total{result="ok"} 2`,
 		`herald_subscriber_polls_total{result="rate_limited"} 1`,
@@ -50,6 +53,9 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	if !regexp.MustCompile(`\nherald_feed_cache_bytes [1-9]`).MatchString(text) {
+		t.Errorf("/metrics: herald_feed_cache_bytes is not above 0 with feeds kept")
 	}
 	if strings.Contains(text, tok) {
 		t.Errorf("/metrics shows a subscriber token")

@@ -203,6 +203,7 @@ func New(st Store, cfg Config) *Server {
 	}
 	if m := cfg.Metrics; m != nil {
 		s.cache.stats, s.cache.metrics = &m.FeedCache, m
+		m.FeedCache.Budget.Store(s.cache.maxBytes)
 		s.cache.routeOf = s.feedRoute
 	}
 	if cfg.Stats != nil {
