@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"herald/feed"
 	"herald/store"
@@ -44,5 +50,80 @@ func TestIngestCorrection(t *testing.T) {
 	}
 	if want := []string{"drill: The drill is in June, not May."}; !slices.Equal(got, want) {
 		t.Errorf("corrections: got %q, want %q", got, want)
+	}
+}
+
+// TestCorrectionsFeedPushed subscribes a loopback WebSub subscriber to the
+// corrections feed through herald serve's hub; a correction made by
+// another process (herald ingest --correction) is pushed to it, and an
+// edit without a note is not.
+func TestCorrectionsFeedPushed(t *testing.T) {
+	s := startServer(t, "--allow-private-callbacks", "--hub-check-every", "100ms")
+	topic := s.base + "/corrections/feed.atom"
+	resp, _ := s.do(t, "GET", "/corrections/feed.atom", "", "")
+	if link := resp.Header.Get("Link"); !strings.Contains(link, `<`+s.base+`/websub>; rel="hub"`) || !strings.Contains(link, `<`+topic+`>; rel="self"`) {
+		t.Fatalf("the corrections feed's Link %q names no hub or self", link)
+	}
+	var (
+		mu     sync.Mutex
+		pushed []string
+	)
+	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		pushed = append(pushed, string(b))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer callback.Close()
+	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {callback.URL + "/cb"}}
+	if resp, out := s.do(t, "POST", "/websub", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 202 {
+		t.Fatalf("subscribe: %d %s", resp.StatusCode, out)
+	}
+	waitFor(t, "the subscription", func() bool {
+		_, out, _ := s.herald(t, "hub", "list")
+		return strings.Contains(out, topic) && strings.Contains(out, "verify")
+	})
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(pushed)
+	}
+
+	dir := t.TempDir()
+	writeFile(t, dir, "drill.md", "---\ntitle: Grid drill\npublished: 2026-11-20\n---\n\nThe drill is in May.\n")
+	if code, _, stderr := s.herald(t, "ingest", dir); code != 0 {
+		t.Fatalf("ingest: %s", stderr)
+	}
+	writeFile(t, dir, "drill.md", "---\ntitle: Grid drill\npublished: 2026-11-20\n---\n\nThe drill is in June.\n")
+	if code, _, stderr := s.herald(t, "ingest", dir, "--correction", "The drill is in June, not May."); code != 0 {
+		t.Fatalf("ingest --correction: %s", stderr)
+	}
+	waitFor(t, "the push of the correction", func() bool { return count() > 0 })
+	mu.Lock()
+	last := pushed[len(pushed)-1]
+	mu.Unlock()
+	if !strings.Contains(last, "Correction: Grid drill") || !strings.Contains(last, "The drill is in June, not May.") {
+		t.Errorf("the pushed corrections feed lacks the correction:\n%s", last)
+	}
+
+	// A silent fix changes the article, not the corrections feed: nothing
+	// more is pushed to its subscriber.
+	n := count()
+	writeFile(t, dir, "drill.md", "---\ntitle: Grid drill\npublished: 2026-11-20\n---\n\nThe drill is in June!\n")
+	if code, _, stderr := s.herald(t, "ingest", dir); code != 0 {
+		t.Fatalf("silent fix: %s", stderr)
+	}
+	waitFor(t, "the hub's pass over the silent fix", func() bool {
+		_, out, _ := s.herald(t, "hub", "list")
+		return strings.Contains(out, "up to date")
+	})
+	time.Sleep(300 * time.Millisecond) // three more passes of the hub
+	if got := count(); got != n {
+		t.Errorf("a silent fix pushed the corrections feed: %d pushes, want %d", got, n)
 	}
 }

@@ -132,10 +132,11 @@ func (s *Server) handleCorrectionPage(w http.ResponseWriter, r *http.Request) er
 // handleCorrectionsFeed serves /corrections/feed.{rss,atom,json}: the
 // latest corrections, one item each, linking to what changed. Its id is
 // the article's GUID with the version the correction made, so that it
-// stays the same in a copy of the database.
+// stays the same in a copy of the database. It is a WebSub topic: the hub
+// pushes it when a correction is made (see Topic).
 func (s *Server) handleCorrectionsFeed(ext string) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		e, err := s.cache.get(r.Context(), view{}.cacheKey(r.URL.Path, ""), func() (*answer, error) {
+		e, err := s.cache.get(r.Context(), correctionsFeedKey(ext), func() (*answer, error) {
 			return s.buildCorrectionsFeed(r.Context(), formats[ext])
 		})
 		if err != nil {
@@ -144,6 +145,12 @@ func (s *Server) handleCorrectionsFeed(ext string) handler {
 		s.cache.serve(w, r, e)
 		return nil
 	}
+}
+
+// correctionsFeedKey is the feed cache's key of the corrections feed in
+// the format ext, for GET and the hub alike.
+func correctionsFeedKey(ext string) string {
+	return view{}.cacheKey("/corrections/feed."+ext, "")
 }
 
 func (s *Server) buildCorrectionsFeed(ctx context.Context, f format) (*answer, error) {
@@ -173,8 +180,9 @@ func (s *Server) buildCorrectionsFeed(ctx context.Context, f format) (*answer, e
 		Author:      s.cfg.Title,
 		Rights:      s.cfg.Rights,
 		Link:        func(a *feed.Article) string { return a.URL },
+		HubURL:      s.hubURL(view{}, feedQuery{}),
 	}}
-	return fr.render(f, items, false)
+	return s.renderTopic(fr, f, items)
 }
 
 // corrections returns the corrections f selects (f.Limit of them at most,

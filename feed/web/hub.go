@@ -131,12 +131,17 @@ func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error
 		return websub.Content{}, err
 	}
 	v := s.publicView()
-	// The keys and builders are those of serveFeed and serveSearchFeed.
+	// The keys and builders are those of serveFeed, serveSearchFeed and
+	// handleCorrectionsFeed.
 	key := v.cacheKey(t.path, t.fq.encode())
 	build := func() (*answer, error) { return s.buildFeed(ctx, v, t.slugs, formats[t.ext], t.fq) }
-	if t.search != "" {
+	switch {
+	case t.search != "":
 		key = v.cacheKey(t.path, "?"+searchParams(t.search, t.fq).Encode())
 		build = func() (*answer, error) { return s.buildSearchFeed(ctx, v, t.search, formats[t.ext], t.fq) }
+	case t.corrections:
+		key = correctionsFeedKey(t.ext)
+		build = func() (*answer, error) { return s.buildCorrectionsFeed(ctx, formats[t.ext]) }
 	}
 	s.cache.invalidate()
 	e, err := s.cache.get(ctx, key, build)
@@ -157,14 +162,15 @@ func (s *Server) Topic(ctx context.Context, topic string) (websub.Content, error
 	}
 }
 
-// A topic is a feed the hub can push: the site's, a tag's, or a search's,
-// in one format.
+// A topic is a feed the hub can push: the site's, a tag's, a search's or
+// the corrections', in one format.
 type topic struct {
-	path   string // of the feed, as requested here (without Config.BaseURL's path)
-	slugs  string // the tags of a tag feed
-	search string // the query of a search feed
-	ext    string
-	fq     feedQuery
+	path        string // of the feed, as requested here (without Config.BaseURL's path)
+	slugs       string // the tags of a tag feed
+	search      string // the query of a search feed
+	corrections bool   // the corrections feed, which takes no query
+	ext         string
+	fq          feedQuery
 }
 
 // parseTopic reads a topic URL: the self URL of the site's feed, of a tag
@@ -172,8 +178,8 @@ type topic struct {
 // URL has.
 func (s *Server) parseTopic(raw string) (topic, error) {
 	var t topic
-	notOurs := feed.Invalid("hub.topic", "is not a feed of this site; its feeds are %s, %s, %s and the like",
-		s.abs("/feed.atom"), s.abs("/tags/")+"{tag}/feed.atom", s.abs("/search/feed.atom")+"?q={query}")
+	notOurs := feed.Invalid("hub.topic", "is not a feed of this site; its feeds are %s, %s, %s, %s and the like",
+		s.abs("/feed.atom"), s.abs("/tags/")+"{tag}/feed.atom", s.abs("/search/feed.atom")+"?q={query}", s.abs("/corrections/feed.atom"))
 	u, perr := url.Parse(raw)
 	if perr != nil || !strings.EqualFold(u.Scheme, s.cfg.BaseURL.Scheme) || !strings.EqualFold(u.Host, s.cfg.BaseURL.Host) {
 		return t, notOurs
@@ -195,6 +201,12 @@ func (s *Server) parseTopic(raw string) (topic, error) {
 		if t.search == "" {
 			return t, feed.Invalid("hub.topic", "is a search feed without a search; add ?q=")
 		}
+	case dir == "corrections/":
+		t.corrections, t.path = true, "/corrections/feed."+t.ext
+		if u.RawQuery != "" {
+			return t, feed.Invalid("hub.topic", "is not this feed's topic URL; subscribe to %s", s.abs(t.path))
+		}
+		return t, nil
 	case ok && strings.HasSuffix(slugs, "/") && len(slugs) > 1 && !strings.Contains(slugs[:len(slugs)-1], "/"):
 		t.slugs = slugs[:len(slugs)-1]
 	default:
@@ -230,7 +242,7 @@ func (s *Server) TopicURLs(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, ext := range []string{"atom", "rss", "json"} {
-		out = append(out, s.abs("/feed."+ext))
+		out = append(out, s.abs("/feed."+ext), s.abs("/corrections/feed."+ext))
 		for _, t := range tags {
 			out = append(out, s.abs("/tags/"+t.Slug+"/feed."+ext))
 		}

@@ -242,7 +242,7 @@ func TestTopicIsWhatGETServes(t *testing.T) {
 	f, _ := newHubFixture(t)
 	f.put("a1", "Water plant hit", "hackers reached a water treatment plant", "alpha")
 	for _, path := range []string{"/feed.atom", "/tags/alpha/feed.rss", "/tags/alpha/feed.json?origin=own",
-		"/search/feed.atom?q=water", "/search/feed.json?limit=5&origin=own&q=water+plant"} {
+		"/search/feed.atom?q=water", "/search/feed.json?limit=5&origin=own&q=water+plant", "/corrections/feed.atom", "/corrections/feed.json"} {
 		c, err := f.handler.Topic(t.Context(), f.srv.URL+path)
 		if err != nil {
 			t.Fatalf("Topic(%s): %v", path, err)
@@ -252,7 +252,8 @@ func TestTopicIsWhatGETServes(t *testing.T) {
 			t.Errorf("%s: Topic gave ETag %s, %s; GET gave %s, %s", path, c.ETag, c.ContentType, resp.Header.Get("ETag"), resp.Header.Get("Content-Type"))
 		}
 	}
-	for _, bad := range []string{"/tags/nope/feed.atom", "/search/feed.atom", "/search/feed.atom?q=x&limit=50", "/search/feed.atom?q=(x"} {
+	for _, bad := range []string{"/tags/nope/feed.atom", "/search/feed.atom", "/search/feed.atom?q=x&limit=50", "/search/feed.atom?q=(x",
+		"/corrections/feed.atom?limit=5", "/corrections/feed.xml"} {
 		if _, err := f.handler.Topic(t.Context(), f.srv.URL+bad); !errors.Is(err, feed.ErrInvalid) {
 			t.Errorf("%s: got %v, want feed.ErrInvalid", bad, err)
 		}
@@ -269,8 +270,8 @@ func TestTopicIsWhatGETServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(strings.Join(urls, " "), f.srv.URL+"/tags/alpha/feed.json") {
-		t.Errorf("TopicURLs %v lacks the alpha JSON feed", urls)
+	if all := strings.Join(urls, " "); !strings.Contains(all, f.srv.URL+"/tags/alpha/feed.json") || !strings.Contains(all, f.srv.URL+"/corrections/feed.rss") {
+		t.Errorf("TopicURLs %v lacks the alpha JSON feed or the corrections RSS feed", urls)
 	}
 	for _, u := range urls {
 		if _, err := f.handler.Topic(t.Context(), u); err != nil {
