@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // --stats-timezone names zones on machines without a zone database
 )
 
 func main() {

@@ -65,6 +65,8 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	var statsEvery time.Duration
 	f.durationVar(&statsEvery, "stats-every", "HERALD_STATS_EVERY", 10*time.Second,
 		"how often the readership statistics counted in memory are added to the database (also at shutdown); a crash loses at most this much")
+	var zone statsZone
+	zone.register(f)
 	if code := c.parse(f, args); code >= 0 {
 		return code
 	}
@@ -78,6 +80,11 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	}
 	if statsEvery <= 0 {
 		fmt.Fprintf(e.stderr, "herald serve: --stats-every %v: want a positive duration such as 10s\n", statsEvery)
+		return 2
+	}
+	statsLoc, err := zone.location()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "herald serve: %v\n", err)
 		return 2
 	}
 	rl, err := parseRole(roleName)
@@ -226,7 +233,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	// answer, and added to the database every --stats-every (see below).
 	var counter *stats.Counter
 	if rl.serves() {
-		counter = new(stats.Counter)
+		counter = &stats.Counter{Location: statsLoc}
 		webCfg.Stats = counter
 	}
 	handler := web.New(db, webCfg)

@@ -269,3 +269,53 @@ func checkSVG(t *testing.T, what string, b []byte, feed string) {
 		t.Errorf("%s: got %+v", what, doc)
 	}
 }
+
+// TestStatsTimezone runs serve with --stats-timezone set to a zone whose
+// date is not UTC's at this moment: a poll counts under that zone's today,
+// /api/stats and herald stats end their days there, and a zone that does
+// not exist is refused.
+func TestStatsTimezone(t *testing.T) {
+	now := time.Now()
+	var zone string
+	for _, z := range []string{"Pacific/Kiritimati", "Pacific/Pago_Pago"} { // UTC+14 and UTC-11: one of them is on another date
+		loc, err := time.LoadLocation(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now.In(loc).Format(time.DateOnly) != now.UTC().Format(time.DateOnly) {
+			zone = z
+			break
+		}
+	}
+	loc, _ := time.LoadLocation(zone)
+	db := filepath.Join(t.TempDir(), "herald.db")
+	for _, cmd := range []string{"serve", "stats"} {
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{cmd, "--db", db, "--stats-timezone", "Mars/Olympus_Mons"}, noEnv, &out, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), `--stats-timezone "Mars/Olympus_Mons": want an IANA time zone name`) {
+			t.Errorf("%s with a zone that does not exist: exit %d %q", cmd, code, errOut.String())
+		}
+	}
+
+	s, stop := startStatsServer(t, db, "--demo", "--stats-every", "50ms", "--stats-timezone", zone)
+	defer stop()
+	code, secret, errOut := s.herald(t, "token", "create", "newsroom")
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	const path = "/feed.atom"
+	if resp, _ := s.do(t, "GET", path, "", "", "User-Agent", readerUA); resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", path, resp.StatusCode)
+	}
+	got := statsOf(t, s, strings.TrimSpace(secret), "", func(m map[string]*stats.Series) bool { return m[path] != nil && m[path].Polls == 1 })
+	days := got[path].Days
+	today := time.Now().In(loc).Format(time.DateOnly)
+	if last := days[len(days)-1]; last.Day != today || last.Polls != 1 {
+		t.Errorf("in %s: the last day is %s with %d polls, want %s (UTC says %s) with 1", zone, last.Day, last.Polls, today,
+			time.Now().UTC().Format(time.DateOnly))
+	}
+	code, out, errOut := s.herald(t, "stats", "--stats-timezone", zone, "--days", "2")
+	if code != 0 || !strings.Contains(out, " .. "+today) || !strings.Contains(out, path) {
+		t.Errorf("herald stats in %s: exit %d %q %q; want its days to end %s", zone, code, out, errOut, today)
+	}
+}

@@ -30,6 +30,11 @@ const Overflow = "(other)"
 // A Counter counts polls of feeds in memory until Flush stores them. It is
 // safe for concurrent use; its zero value is ready.
 type Counter struct {
+	// Location is the time zone whose days the counts are of (a
+	// newsroom's own, so that "today" ends at its midnight); nil is UTC.
+	// It is set before the first Record and not changed.
+	Location *time.Location
+
 	seed   maphash.Seed
 	once   sync.Once
 	shards [shards]counterShard
@@ -42,7 +47,7 @@ type counterShard struct {
 }
 
 type tallyKey struct {
-	day           int64 // days since 1970-01-01, UTC
+	day           int64 // days since 1970-01-01, of the Counter's Location
 	feed, partner string
 }
 
@@ -74,7 +79,7 @@ func (c *Counter) Record(feed, partner string, status, bytes int, client, userAg
 	if mayReport(userAgent) {
 		agg, n, reported = ParseUserAgent(userAgent)
 	}
-	key := tallyKey{day: floorDiv(now.Unix(), 86400), feed: feed, partner: partner}
+	key := tallyKey{day: dayNumber(now, c.Location), feed: feed, partner: partner}
 	sh := c.shard(feed)
 	sh.mu.Lock()
 	t := sh.get(key)

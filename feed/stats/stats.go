@@ -78,14 +78,29 @@ const DayFormat = time.DateOnly
 // DayOf returns the day of t, UTC, as Count.Day has it.
 func DayOf(t time.Time) string { return t.UTC().Format(DayFormat) }
 
-// Days returns the n days that end with the day of t, oldest first.
-func Days(t time.Time, n int) []string {
-	t = t.UTC()
+// Days returns the n days that end with the day of t in loc (nil: UTC),
+// oldest first.
+func Days(t time.Time, n int, loc *time.Location) []string {
+	y, m, d := t.In(orUTC(loc)).Date()
 	out := make([]string, 0, max(n, 0))
 	for i := n - 1; i >= 0; i-- {
-		out = append(out, t.AddDate(0, 0, -i).Format(DayFormat))
+		out = append(out, time.Date(y, m, d-i, 0, 0, 0, 0, time.UTC).Format(DayFormat))
 	}
 	return out
+}
+
+// dayNumber is the day of t in loc (nil: UTC) as days since 1970-01-01,
+// the key a Counter counts under.
+func dayNumber(t time.Time, loc *time.Location) int64 {
+	y, m, d := t.In(orUTC(loc)).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func orUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // ParseDay checks a day given as YYYY-MM-DD.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -159,7 +160,7 @@ func TestCounter(t *testing.T) {
 	if len(st.batches) != 1 {
 		t.Fatalf("%d batches stored, want 1", len(st.batches))
 	}
-	days := Days(now.Add(24*time.Hour), 2)
+	days := Days(now.Add(24*time.Hour), 2, nil)
 	series := Summarize(st.batches[0], days)
 	if len(series) != 2 {
 		t.Fatalf("got %d series, want 2: %+v", len(series), series)
@@ -210,6 +211,48 @@ func TestCounter(t *testing.T) {
 	}
 }
 
+// TestCounterZone counts polls either side of midnight in Tokyo and in
+// UTC: each Counter gives them the days of its own zone, and Days lists
+// the days of that zone.
+func TestCounterZone(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Date(2026, 11, 30, 14, 59, 0, 0, time.UTC) // 23:59 in Tokyo
+	after := before.Add(2 * time.Minute)                      // 00:01 on December 1 in Tokyo
+	for _, tt := range []struct {
+		loc  *time.Location
+		want map[string]int64
+		days []string
+	}{
+		{nil, map[string]int64{"2026-11-30": 2}, []string{"2026-11-29", "2026-11-30"}},
+		{tokyo, map[string]int64{"2026-11-30": 1, "2026-12-01": 1}, []string{"2026-11-30", "2026-12-01"}},
+	} {
+		c := Counter{Location: tt.loc}
+		c.Record("/feed.atom", "", 200, 1, "192.0.2.1:1", "R", before)
+		c.Record("/feed.atom", "", 200, 1, "192.0.2.1:1", "R", after)
+		got := map[string]int64{}
+		for _, n := range c.Drain().Counts {
+			got[n.Day] += n.Polls
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("zone %v: polls by day %v, want %v", tt.loc, got, tt.want)
+		}
+		if days := Days(after, 2, tt.loc); !slices.Equal(days, tt.days) {
+			t.Errorf("zone %v: Days %v, want %v", tt.loc, days, tt.days)
+		}
+	}
+	// Across a change of the clocks the days stay whole.
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days := Days(time.Date(2026, 11, 2, 12, 0, 0, 0, ny), 3, ny); !slices.Equal(days, []string{"2026-10-31", "2026-11-01", "2026-11-02"}) {
+		t.Errorf("days over the end of daylight time: %v", days)
+	}
+}
+
 func TestSparkline(t *testing.T) {
 	for _, tc := range []struct {
 		in   []int64
@@ -231,7 +274,7 @@ func TestSparkline(t *testing.T) {
 // TestChart checks that the chart is well-formed XML with a line per
 // series, and that feed and partner names are text, never markup.
 func TestChart(t *testing.T) {
-	days := Days(time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), 7)
+	days := Days(time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), 7, nil)
 	mk := func(feed, partner string, readers ...int64) Series {
 		s := Series{Feed: feed, Partner: partner}
 		for i, d := range days {

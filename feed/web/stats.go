@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"herald/feed"
 	"herald/feed/stats"
@@ -134,7 +135,11 @@ func (s *Server) statsQuery(r *http.Request) (stats.Filter, []string, error) {
 		}
 		n = d
 	}
-	days := stats.Days(s.cfg.Now(), n)
+	var loc *time.Location // the days of the counts: the Counter's zone
+	if s.cfg.Stats != nil {
+		loc = s.cfg.Stats.Location
+	}
+	days := stats.Days(s.cfg.Now(), n, loc)
 	f := stats.Filter{From: days[0], To: days[len(days)-1]}
 	if v := q.Get("feed"); v != "" {
 		f.Feed = stats.FeedPath(strings.TrimPrefix(v, strings.TrimSuffix(s.cfg.BaseURL.String(), "/")))
