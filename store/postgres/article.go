@@ -92,6 +92,22 @@ func scanArticles(ctx context.Context, q queryer, query string, args []any, extr
 	return arts, nil
 }
 
+// scanBatchArticles reads, from the next results of br, rows of
+// articleColumns and then those of tagsOfSQL and correctionsOfSQL (or
+// their tagsWhere and correctionsWhere), and returns the articles with
+// their tags and corrections, and their seqs.
+func scanBatchArticles(br pgx.BatchResults) ([]feed.Article, []int64, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	arts, seqs, err := scanArticleRows(rows, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return arts, seqs, scanExtras(br.Query, arts, seqs)
+}
+
 // scanArticleRows reads rows of articleColumns (and extra's) and closes
 // them; it returns the articles, without their tags, and their seqs.
 func scanArticleRows(rows pgx.Rows, extra func() []any) ([]feed.Article, []int64, error) {

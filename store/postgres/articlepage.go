@@ -65,15 +65,8 @@ func (db *DB) ArticlePage(ctx context.Context, f feed.ArticleFilter) (*feed.Arti
 			b.Queue(correctionsOfSQL, seqs)
 			br := s.end(ctx, b)
 			defer br.Close()
-			rows, err := br.Query()
+			arts, got, err := scanBatchArticles(br)
 			if err != nil {
-				return nil, nil, err
-			}
-			arts, got, err := scanArticleRows(rows, nil)
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := scanExtras(br.Query, arts, got); err != nil {
 				return nil, nil, err
 			}
 			return arts, got, br.Close()
@@ -117,20 +110,7 @@ func (l *selection) onePage(ctx context.Context, s *snapshot, query string, a ar
 	if err != nil {
 		return nil, err
 	}
-	page, err := l.Page(keys, func(seqs []int64) ([]feed.Article, []int64, error) {
-		rows, err := br.Query()
-		if err != nil {
-			return nil, nil, err
-		}
-		arts, got, err := scanArticleRows(rows, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := scanExtras(br.Query, arts, got); err != nil {
-			return nil, nil, err
-		}
-		return arts, got, nil
-	})
+	page, err := l.Page(keys, func([]int64) ([]feed.Article, []int64, error) { return scanBatchArticles(br) })
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"herald/feed"
 	"herald/store/internal/listing"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 )
 
 // A selection is a listing as PostgreSQL runs it: its search is compiled
@@ -105,17 +106,9 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 }
 
 // scanKeys reads rows of (seq, published, rev) and closes them.
-func scanKeys(rows pgx.Rows) ([]listing.Key, error) {
-	defer rows.Close()
-	var keys []listing.Key
-	for rows.Next() {
-		var k listing.Key
-		if err := rows.Scan(&k.Seq, &k.Published, &k.Rev); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+func scanKeys(rs pgx.Rows) ([]listing.Key, error) {
+	defer rs.Close()
+	return rows.All(rs, rows.Key)
 }
 
 // keysQuery returns the statement of keys for a listing not in OrderRank,

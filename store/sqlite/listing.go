@@ -13,6 +13,7 @@ import (
 	"herald/feed"
 	"herald/store/internal/listing"
 	"herald/store/internal/micros"
+	"herald/store/internal/rows"
 )
 
 // A selection is a listing as SQLite runs it: with its search compiled to
@@ -141,20 +142,12 @@ func (l *selection) keys(ctx context.Context, q queryer) ([]listing.Key, error) 
 	}
 	query += " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args = append(args, l.Limit+1, l.Offset())
-	rows, err := q.QueryContext(ctx, query, args...)
+	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var keys []listing.Key
-	for rows.Next() {
-		var k listing.Key
-		if err := rows.Scan(&k.Seq, &k.Published, &k.Rev); err != nil {
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	defer rs.Close()
+	return rows.All(rs, rows.Key)
 }
 
 // probeRows is how many of the newest articles dense looks at.

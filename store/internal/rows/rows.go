@@ -6,6 +6,7 @@ package rows
 
 import (
 	"herald/feed"
+	"herald/store/internal/listing"
 	"herald/store/internal/micros"
 	"herald/store/internal/upsert"
 )
@@ -34,6 +35,14 @@ func All[T any](rows Rows, one func(Row) (T, error)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// Key reads a listing's key from a row of (seq, published, rev), the
+// columns of a keys query of either engine.
+func Key(row Row) (listing.Key, error) {
+	var k listing.Key
+	err := row.Scan(&k.Seq, &k.Published, &k.Rev)
+	return k, err
 }
 
 // CorrectionColumns are the columns Correction reads, of a correction c
