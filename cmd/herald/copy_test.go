@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -170,21 +168,9 @@ func fillThroughCLI(t *testing.T, s *server) (apiToken string, subscriberTokens 
 	must("source", "remove", "3")
 
 	// A WebSub subscription, verified, and a delivery after a change.
-	var mu sync.Mutex
-	pushes := 0
-	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "GET" {
-			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
-			return
-		}
-		mu.Lock()
-		pushes++
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer callback.Close()
+	sink := newPushSink(t, 0)
 	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {copyBase + "/tags/energy/feed.atom"},
-		"hub.callback": {callback.URL + "/cb"}, "hub.secret": {"a-shared-secret"}}
+		"hub.callback": {sink.url + "/cb"}, "hub.secret": {"a-shared-secret"}}
 	if resp, out := s.do(t, "POST", "/websub", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 202 {
 		t.Fatalf("subscribe: %d %s", resp.StatusCode, out)
 	}

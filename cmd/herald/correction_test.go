@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,23 +60,8 @@ func TestCorrectionsFeedPushed(t *testing.T) {
 	if link := resp.Header.Get("Link"); !strings.Contains(link, `<`+s.base+`/websub>; rel="hub"`) || !strings.Contains(link, `<`+topic+`>; rel="self"`) {
 		t.Fatalf("the corrections feed's Link %q names no hub or self", link)
 	}
-	var (
-		mu     sync.Mutex
-		pushed []string
-	)
-	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "GET" {
-			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		pushed = append(pushed, string(b))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer callback.Close()
-	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {callback.URL + "/cb"}}
+	sink := newPushSink(t, 0)
+	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {sink.url + "/cb"}}
 	if resp, out := s.do(t, "POST", "/websub", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 202 {
 		t.Fatalf("subscribe: %d %s", resp.StatusCode, out)
 	}
@@ -88,11 +69,7 @@ func TestCorrectionsFeedPushed(t *testing.T) {
 		_, out, _ := s.herald(t, "hub", "list")
 		return strings.Contains(out, topic) && strings.Contains(out, "verify")
 	})
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(pushed)
-	}
+	count := func() int { return len(sink.got("/cb")) }
 
 	dir := t.TempDir()
 	writeFile(t, dir, "drill.md", "---\ntitle: Grid drill\npublished: 2026-11-20\n---\n\nThe drill is in May.\n")
@@ -104,9 +81,8 @@ func TestCorrectionsFeedPushed(t *testing.T) {
 		t.Fatalf("ingest --correction: %s", stderr)
 	}
 	waitFor(t, "the push of the correction", func() bool { return count() > 0 })
-	mu.Lock()
+	pushed := sink.got("/cb")
 	last := pushed[len(pushed)-1]
-	mu.Unlock()
 	if !strings.Contains(last, "Correction: Grid drill") || !strings.Contains(last, "The drill is in June, not May.") {
 		t.Errorf("the pushed corrections feed lacks the correction:\n%s", last)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -140,23 +138,8 @@ func TestEmbargoEndToEnd(t *testing.T) {
 	}
 
 	// A WebSub subscriber of the site feed.
-	var (
-		mu     sync.Mutex
-		pushed []string
-	)
-	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "GET" {
-			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		pushed = append(pushed, string(b))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer callback.Close()
-	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {copyBase + "/feed.atom"}, "hub.callback": {callback.URL + "/cb"}}
+	sink := newPushSink(t, 0)
+	form := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {copyBase + "/feed.atom"}, "hub.callback": {sink.url + "/cb"}}
 	if resp, out := s.do(t, "POST", "/websub", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 202 {
 		t.Fatalf("subscribe: %d %s", resp.StatusCode, out)
 	}
@@ -186,9 +169,7 @@ func TestEmbargoEndToEnd(t *testing.T) {
 		t.Errorf("the early-access feed still marks the lifted article")
 	}
 	waitFor(t, "the push of the lifted article", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, p := range pushed {
+		for _, p := range sink.got("/cb") {
 			if strings.Contains(p, "Zephyr pact") {
 				return true
 			}

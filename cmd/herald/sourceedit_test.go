@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,14 +18,8 @@ func TestSourceEdit(t *testing.T) {
 		"/state/rss": {readFixture(t, "rss2.xml"), "application/rss+xml"},
 		"/cisa/atom": {readFixture(t, "atom.xml"), "application/atom+xml"},
 	})
-	db := filepath.Join(t.TempDir(), "herald.db")
-	herald := func(args ...string) (int, string, string) {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		args = append(args[:1:1], append([]string{"--db", db}, args[1:]...)...)
-		code := run(context.Background(), args, noEnv, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
+	c := newCLI(t)
+	herald := c.run
 	if code, _, stderr := herald("source", "add", feeds.URL+"/state/rss", "--allow-private-sources", "--name", "State",
 		"--tag", "external", "--create-tags"); code != 0 {
 		t.Fatalf("source add: %s", stderr)
@@ -81,7 +73,7 @@ func TestSourceEdit(t *testing.T) {
 
 	// The items of the new feed carry the new tag; those fetched before the
 	// edit keep theirs.
-	store, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+	store, err := sqlite.Open(context.Background(), c.db, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
